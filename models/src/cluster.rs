@@ -1,0 +1,350 @@
+//! The embedded default: a PostgreSQL cluster of our own in the data dir, listening on a unix
+//! socket only, made with the system's initdb and run with its pg_ctl.
+//!
+//! PostgreSQL refuses to run as root. When this program runs as root (a kiosk set up by hand,
+//! CI), the server processes run as the unprivileged `postgres` system user and the cluster's
+//! files belong to it.
+
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The superuser created by initdb; owns the schema and runs migrations.
+pub const OWNER_ROLE: &str = "ombor_owner";
+/// The role the running program uses: it cannot UPDATE/DELETE movements or audit rows.
+pub const APP_ROLE: &str = "ombor_app";
+pub const DATABASE_NAME: &str = "ombor_nazorat";
+/// With a private socket directory the port only names the socket file.
+pub const EMBEDDED_PORT: u16 = 5432;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ClusterError {
+    #[error("PostgreSQL is not installed (no initdb/pg_ctl found in {searched}). Install it: sudo apt-get install postgresql")]
+    NotInstalled { searched: String },
+    #[error("the data directory {path} cannot be written: {reason}. Choose another with OMBOR_DATA_DIR or fix its permissions")]
+    DataDirNotWritable { path: PathBuf, reason: String },
+    #[error("PostgreSQL refuses to run as root and no `postgres` system user exists to run it. Install postgresql (it creates that user) or run ombor as a normal user")]
+    NoServiceUser,
+    #[error("the database socket {socket} is already in use by another server: {detail}")]
+    SocketInUse { socket: PathBuf, detail: String },
+    #[error("{what} failed: {detail}")]
+    Command { what: String, detail: String },
+    #[error("cannot run {program}: {source}")]
+    Spawn { program: String, source: std::io::Error },
+}
+
+/// initdb, pg_ctl, pg_dump… of one installed PostgreSQL version.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PgBinaries {
+    pub dir: PathBuf,
+    pub major: u32,
+}
+
+impl PgBinaries {
+    pub fn path(&self, program: &str) -> PathBuf {
+        self.dir.join(program)
+    }
+
+    /// Finds the newest installed PostgreSQL: `configured`, else `pg_config --bindir`,
+    /// else the highest `/usr/lib/postgresql/N/bin`.
+    pub fn find(configured: Option<&Path>) -> Result<PgBinaries, ClusterError> {
+        Self::all(configured).into_iter().next().ok_or_else(|| ClusterError::NotInstalled {
+            searched: configured.map(|p| p.display().to_string()).unwrap_or_else(|| "pg_config, /usr/lib/postgresql/*/bin".into()),
+        })
+    }
+
+    /// Every usable installation, newest first (backup picks a pg_dump from these).
+    pub fn all(configured: Option<&Path>) -> Vec<PgBinaries> {
+        let mut dirs: Vec<PathBuf> = Vec::new();
+        if let Some(dir) = configured {
+            dirs.push(dir.to_path_buf());
+        } else {
+            if let Ok(out) = Command::new("pg_config").arg("--bindir").output() {
+                if out.status.success() {
+                    dirs.push(PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()));
+                }
+            }
+            if let Ok(entries) = fs::read_dir("/usr/lib/postgresql") {
+                for e in entries.flatten() {
+                    dirs.push(e.path().join("bin"));
+                }
+            }
+        }
+        let mut found: Vec<PgBinaries> = dirs
+            .into_iter()
+            .filter(|d| d.join("initdb").exists() && d.join("pg_ctl").exists())
+            .filter_map(|dir| {
+                let major = major_version_of(&dir.join("pg_ctl"))?;
+                Some(PgBinaries { dir, major })
+            })
+            .collect();
+        found.sort_by(|a, b| b.major.cmp(&a.major));
+        found.dedup();
+        found
+    }
+}
+
+/// "pg_ctl (PostgreSQL) 15.18 (Debian ...)" → 15.
+pub fn major_version_of(program: &Path) -> Option<u32> {
+    let out = Command::new(program).arg("--version").output().ok()?;
+    parse_major_version(&String::from_utf8_lossy(&out.stdout))
+}
+
+pub fn parse_major_version(text: &str) -> Option<u32> {
+    let after = text.split(')').nth(1)?.trim();
+    after.split(|c: char| !c.is_ascii_digit()).next()?.parse().ok()
+}
+
+/// The OS user the server runs as: ourselves, or `postgres` when we are root.
+#[derive(Debug, Clone, Copy)]
+struct ServiceUser {
+    uid: u32,
+    gid: u32,
+}
+
+fn service_user() -> Result<Option<ServiceUser>, ClusterError> {
+    if !nix::unistd::geteuid().is_root() {
+        return Ok(None);
+    }
+    match nix::unistd::User::from_name("postgres") {
+        Ok(Some(u)) => Ok(Some(ServiceUser { uid: u.uid.as_raw(), gid: u.gid.as_raw() })),
+        _ => Err(ClusterError::NoServiceUser),
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClusterState {
+    NotInitialised,
+    Stopped,
+    Running,
+}
+
+/// One cluster under `root`: `root/pgdata` (the files), `root/run` (the socket), `root/postgres.log`.
+#[derive(Debug, Clone)]
+pub struct Cluster {
+    pub root: PathBuf,
+    pub port: u16,
+    pub bins: PgBinaries,
+}
+
+impl Cluster {
+    pub fn new(root: &Path, bins: PgBinaries, port: u16) -> Cluster {
+        Cluster { root: root.to_path_buf(), port, bins }
+    }
+
+    pub fn pgdata(&self) -> PathBuf {
+        self.root.join("pgdata")
+    }
+    pub fn socket_dir(&self) -> PathBuf {
+        self.root.join("run")
+    }
+    pub fn log_file(&self) -> PathBuf {
+        self.root.join("postgres.log")
+    }
+    pub fn socket_path(&self) -> PathBuf {
+        self.socket_dir().join(format!(".s.PGSQL.{}", self.port))
+    }
+
+    pub fn state(&self) -> ClusterState {
+        if !self.pgdata().join("PG_VERSION").exists() {
+            return ClusterState::NotInitialised;
+        }
+        match self.pg_ctl(&["status"]) {
+            Ok(out) if out.status.success() => ClusterState::Running,
+            _ => ClusterState::Stopped,
+        }
+    }
+
+    /// initdb when needed, then start. Returns true if this call started the server.
+    pub fn ensure_running(&self) -> Result<bool, ClusterError> {
+        match self.state() {
+            ClusterState::Running => Ok(false),
+            ClusterState::NotInitialised => {
+                self.init()?;
+                self.start()?;
+                Ok(true)
+            }
+            ClusterState::Stopped => {
+                self.start()?;
+                Ok(true)
+            }
+        }
+    }
+
+    pub fn init(&self) -> Result<(), ClusterError> {
+        let user = service_user()?;
+        prepare_dir(&self.root, user)?;
+        check_reachable(&self.root, user)?;
+        prepare_dir(&self.socket_dir(), user)?;
+        let pgdata = self.pgdata();
+        let out = self.run_as_service(
+            &self.bins.path("initdb"),
+            &[
+                "-D",
+                path_str(&pgdata),
+                "-U",
+                OWNER_ROLE,
+                "--auth-local=trust",
+                "--auth-host=scram-sha-256",
+                "-E",
+                "UTF8",
+                "--locale=C.UTF-8",
+            ],
+        )?;
+        if !out.status.success() {
+            return Err(ClusterError::Command { what: "initdb".into(), detail: tail(&out) });
+        }
+        // Unix socket only, private to the program's user: nothing on the network can reach it.
+        let extra = format!(
+            "\n# Ombor Nazorat: embedded cluster\nlisten_addresses = ''\nport = {}\nunix_socket_directories = '{}'\nunix_socket_permissions = 0700\nmax_connections = 50\n",
+            self.port,
+            self.socket_dir().display()
+        );
+        let conf = pgdata.join("postgresql.conf");
+        let mut text = fs::read_to_string(&conf)
+            .map_err(|e| ClusterError::Command { what: "reading postgresql.conf".into(), detail: e.to_string() })?;
+        text.push_str(&extra);
+        fs::write(&conf, text).map_err(|e| ClusterError::Command { what: "writing postgresql.conf".into(), detail: e.to_string() })?;
+        Ok(())
+    }
+
+    pub fn start(&self) -> Result<(), ClusterError> {
+        let user = service_user()?;
+        prepare_dir(&self.socket_dir(), user)?;
+        let log = self.log_file();
+        if !log.exists() {
+            let _ = fs::write(&log, "");
+        }
+        if let Some(u) = user {
+            let _ = nix::unistd::chown(&log, Some(u.uid.into()), Some(u.gid.into()));
+        }
+        let before = fs::metadata(&log).map(|m| m.len()).unwrap_or(0);
+        let out = self.pg_ctl(&["start", "-w", "-t", "60", "-l", path_str(&log)])?;
+        if out.status.success() {
+            return Ok(());
+        }
+        let log_text = fs::read_to_string(&log).unwrap_or_default();
+        let new_log = log_text.get(before as usize..).unwrap_or(&log_text).trim().to_string();
+        if (new_log.contains("lock file") && new_log.contains("already exists"))
+            || new_log.contains("could not create lock file")
+            || new_log.contains("is another postmaster")
+            || new_log.contains("Address already in use")
+        {
+            return Err(ClusterError::SocketInUse { socket: self.socket_path(), detail: last_lines(&new_log, 3) });
+        }
+        Err(ClusterError::Command {
+            what: "starting PostgreSQL (pg_ctl start)".into(),
+            detail: format!("{}\n{}", tail(&out), last_lines(&new_log, 5)),
+        })
+    }
+
+    /// Fast shutdown: open transactions are rolled back, committed work is on disk.
+    pub fn stop(&self) -> Result<(), ClusterError> {
+        if self.state() != ClusterState::Running {
+            return Ok(());
+        }
+        let out = self.pg_ctl(&["stop", "-w", "-t", "60", "-m", "fast"])?;
+        if out.status.success() {
+            Ok(())
+        } else {
+            Err(ClusterError::Command { what: "pg_ctl stop".into(), detail: tail(&out) })
+        }
+    }
+
+    /// Connection settings for `user` on `dbname` through the cluster's socket.
+    pub fn connect_config(&self, user: &str, dbname: &str) -> tokio_postgres::Config {
+        let mut c = tokio_postgres::Config::new();
+        c.host_path(self.socket_dir()).port(self.port).user(user).dbname(dbname);
+        c
+    }
+
+    fn pg_ctl(&self, args: &[&str]) -> Result<Output, ClusterError> {
+        let pgdata = self.pgdata();
+        let mut full = vec!["-D", path_str(&pgdata)];
+        full.extend_from_slice(args);
+        self.run_as_service(&self.bins.path("pg_ctl"), &full)
+    }
+
+    fn run_as_service(&self, program: &Path, args: &[&str]) -> Result<Output, ClusterError> {
+        let mut cmd = Command::new(program);
+        cmd.args(args).current_dir(&self.root).env("LC_ALL", "C.UTF-8").env_remove("PGDATA");
+        if let Some(u) = service_user()? {
+            // std drops root's supplementary groups when it sets the uid.
+            cmd.uid(u.uid).gid(u.gid).env("HOME", &self.root).env("USER", "postgres");
+        }
+        cmd.output().map_err(|source| ClusterError::Spawn { program: program.display().to_string(), source })
+    }
+}
+
+/// The server, running as `postgres`, must be able to walk down to its files.
+fn check_reachable(dir: &Path, user: Option<ServiceUser>) -> Result<(), ClusterError> {
+    use std::os::unix::fs::MetadataExt;
+    let Some(u) = user else { return Ok(()) };
+    for ancestor in dir.ancestors().skip(1) {
+        let Ok(meta) = fs::metadata(ancestor) else { continue };
+        if meta.mode() & 0o001 == 0 && meta.uid() != u.uid {
+            return Err(ClusterError::DataDirNotWritable {
+                path: dir.to_path_buf(),
+                reason: format!(
+                    "PostgreSQL runs as the `postgres` user, which cannot enter {} (give it search permission: chmod o+x, or choose a data dir under /var/lib)",
+                    ancestor.display()
+                ),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Creates `dir` (mode 0700) and hands it to the service user when we are root.
+fn prepare_dir(dir: &Path, user: Option<ServiceUser>) -> Result<(), ClusterError> {
+    let not_writable = |reason: String| ClusterError::DataDirNotWritable { path: dir.to_path_buf(), reason };
+    fs::create_dir_all(dir).map_err(|e| not_writable(e.to_string()))?;
+    let probe = dir.join(".ombor-write-test");
+    fs::write(&probe, b"ok").map_err(|e| not_writable(e.to_string()))?;
+    let _ = fs::remove_file(&probe);
+    fs::set_permissions(dir, fs::Permissions::from_mode(0o700)).map_err(|e| not_writable(e.to_string()))?;
+    if let Some(u) = user {
+        nix::unistd::chown(dir, Some(u.uid.into()), Some(u.gid.into())).map_err(|e| not_writable(e.to_string()))?;
+    }
+    Ok(())
+}
+
+fn path_str(p: &Path) -> &str {
+    p.to_str().expect("data paths are UTF-8")
+}
+
+fn tail(out: &Output) -> String {
+    let mut s = String::from_utf8_lossy(&out.stderr).trim().to_string();
+    if s.is_empty() {
+        s = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    }
+    last_lines(&s, 5)
+}
+
+fn last_lines(s: &str, n: usize) -> String {
+    let lines: Vec<&str> = s.lines().collect();
+    lines[lines.len().saturating_sub(n)..].join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_versions() {
+        assert_eq!(parse_major_version("pg_ctl (PostgreSQL) 15.18 (Debian 15.18-0+deb12u1)"), Some(15));
+        assert_eq!(parse_major_version("pg_dump (PostgreSQL) 9.6.24"), Some(9));
+        assert_eq!(parse_major_version("garbage"), None);
+    }
+
+    #[test]
+    fn finds_installed_postgresql() {
+        let b = PgBinaries::find(None).expect("PostgreSQL is installed on test machines");
+        assert!(b.major >= 12, "{b:?}");
+        let e = PgBinaries::find(Some(Path::new("/nonexistent"))).unwrap_err().to_string();
+        assert!(e.contains("apt-get install postgresql"), "{e}");
+    }
+}

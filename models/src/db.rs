@@ -1,0 +1,207 @@
+//! Opening the database: the embedded cluster or a server URL, migrations, the connection pool.
+
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::time::Duration;
+
+use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
+use tokio_postgres::NoTls;
+
+use crate::cluster::{Cluster, ClusterError, PgBinaries, APP_ROLE, DATABASE_NAME, EMBEDDED_PORT, OWNER_ROLE};
+use crate::config::Config;
+
+mod embedded {
+    refinery::embed_migrations!("../migrations");
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error(transparent)]
+    Cluster(#[from] ClusterError),
+    #[error("database.url is not a valid PostgreSQL URL: {0}")]
+    BadUrl(String),
+    #[error("cannot connect to the database ({target}): {reason}")]
+    Connect { target: String, reason: String },
+    #[error("migration failed, the database was left as it was: {0}")]
+    Migrate(String),
+    #[error("database error: {0}")]
+    Query(#[from] tokio_postgres::Error),
+    #[error("no database connection available: {0}")]
+    Pool(String),
+}
+
+impl From<deadpool_postgres::PoolError> for DbError {
+    fn from(e: deadpool_postgres::PoolError) -> Self {
+        match e {
+            deadpool_postgres::PoolError::Backend(e) => DbError::Query(e),
+            other => DbError::Pool(other.to_string()),
+        }
+    }
+}
+
+/// Where the database is and how to reach it as the owner and as the application.
+#[derive(Debug, Clone)]
+pub struct Target {
+    pub owner: tokio_postgres::Config,
+    pub app: tokio_postgres::Config,
+    /// Set in the embedded default.
+    pub cluster: Option<Cluster>,
+}
+
+impl Target {
+    pub fn from_config(config: &Config) -> Result<Target, DbError> {
+        let timeout = Duration::from_secs(config.database.connect_timeout_secs.max(1));
+        let app_name = format!("ombor/{}", config.general.station);
+        if config.uses_embedded_database() {
+            let bins = PgBinaries::find(non_empty(&config.database.pg_bin_dir).map(PathBuf::from).as_deref())?;
+            let cluster = Cluster::new(&config.data_dir().join("postgres"), bins, EMBEDDED_PORT);
+            let mut owner = cluster.connect_config(OWNER_ROLE, DATABASE_NAME);
+            let mut app = cluster.connect_config(APP_ROLE, DATABASE_NAME);
+            for c in [&mut owner, &mut app] {
+                c.connect_timeout(timeout).application_name(&app_name);
+            }
+            Ok(Target { owner, app, cluster: Some(cluster) })
+        } else {
+            let parse = |url: &str| tokio_postgres::Config::from_str(url).map_err(|e| DbError::BadUrl(e.to_string()));
+            let mut app = parse(&config.database.url)?;
+            let mut owner = match non_empty(&config.database.owner_url) {
+                Some(u) => parse(u)?,
+                None => app.clone(),
+            };
+            for c in [&mut owner, &mut app] {
+                if c.get_connect_timeout().is_none() {
+                    c.connect_timeout(timeout);
+                }
+                c.application_name(&app_name);
+            }
+            Ok(Target { owner, app, cluster: None })
+        }
+    }
+
+    /// Starts the embedded cluster if needed (true if this call started it).
+    pub fn start_cluster(&self) -> Result<bool, DbError> {
+        match &self.cluster {
+            Some(c) => Ok(c.ensure_running()?),
+            None => Ok(false),
+        }
+    }
+
+    /// Creates the database if missing, then applies every pending migration in one transaction.
+    pub async fn migrate(&self) -> Result<MigrationReport, DbError> {
+        ensure_database_exists(&self.owner).await?;
+        let (mut client, conn) = connect(&self.owner).await?;
+        let handle = tokio::spawn(conn);
+        let report =
+            embedded::migrations::runner().set_grouped(true).run_async(&mut client).await.map_err(|e| DbError::Migrate(e.to_string()))?;
+        let applied = report.applied_migrations().iter().map(|m| m.to_string()).collect();
+        let current =
+            client.query_one("SELECT coalesce(max(version), 0)::bigint FROM refinery_schema_history", &[]).await?.get::<_, i64>(0);
+        drop(client);
+        let _ = handle.await;
+        Ok(MigrationReport { applied, current: current as u32, latest: latest_migration() })
+    }
+
+    pub fn pool(&self, size: usize) -> Pool {
+        let mgr = Manager::from_config(self.app.clone(), NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
+        Pool::builder(mgr)
+            .max_size(size.max(1))
+            .runtime(Runtime::Tokio1)
+            .wait_timeout(Some(Duration::from_secs(30)))
+            .create_timeout(self.app.get_connect_timeout().copied())
+            .build()
+            .expect("pool settings are valid")
+    }
+
+    pub fn describe(&self) -> String {
+        describe(&self.app)
+    }
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct MigrationReport {
+    pub applied: Vec<String>,
+    pub current: u32,
+    pub latest: u32,
+}
+
+/// The highest migration version compiled into this program.
+pub fn latest_migration() -> u32 {
+    embedded::migrations::runner().get_migrations().iter().map(|m| m.version() as u32).max().unwrap_or(0)
+}
+
+pub async fn connect(
+    cfg: &tokio_postgres::Config,
+) -> Result<(tokio_postgres::Client, tokio_postgres::Connection<tokio_postgres::Socket, tokio_postgres::tls::NoTlsStream>), DbError> {
+    cfg.connect(NoTls).await.map_err(|e| DbError::Connect { target: describe(cfg), reason: connect_reason(&e) })
+}
+
+fn connect_reason(e: &tokio_postgres::Error) -> String {
+    match e.as_db_error() {
+        Some(db) => db.message().to_string(),
+        None => {
+            let mut s = e.to_string();
+            let mut src = std::error::Error::source(e);
+            while let Some(inner) = src {
+                s = format!("{s}: {inner}");
+                src = inner.source();
+            }
+            s
+        }
+    }
+}
+
+async fn ensure_database_exists(owner: &tokio_postgres::Config) -> Result<(), DbError> {
+    let dbname = owner.get_dbname().unwrap_or(DATABASE_NAME).to_string();
+    let mut maint = owner.clone();
+    maint.dbname("postgres");
+    let (client, conn) = connect(&maint).await?;
+    let handle = tokio::spawn(conn);
+    let exists = client.query_opt("SELECT 1 FROM pg_database WHERE datname = $1", &[&dbname]).await?.is_some();
+    if !exists {
+        let quoted = format!("\"{}\"", dbname.replace('"', "\"\""));
+        match client.batch_execute(&format!("CREATE DATABASE {quoted} ENCODING 'UTF8' TEMPLATE template0")).await {
+            Ok(()) => tracing::info!(database = %dbname, "created database"),
+            // Another process created it at the same moment: fine.
+            Err(e) if e.code() == Some(&tokio_postgres::error::SqlState::DUPLICATE_DATABASE) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    drop(client);
+    let _ = handle.await;
+    Ok(())
+}
+
+pub fn describe(cfg: &tokio_postgres::Config) -> String {
+    let host = cfg
+        .get_hosts()
+        .first()
+        .map(|h| match h {
+            tokio_postgres::config::Host::Tcp(s) => s.clone(),
+            tokio_postgres::config::Host::Unix(p) => p.display().to_string(),
+        })
+        .unwrap_or_else(|| "localhost".into());
+    let port = cfg.get_ports().first().copied().unwrap_or(5432);
+    format!("{}@{}:{}/{}", cfg.get_user().unwrap_or("?"), host, port, cfg.get_dbname().unwrap_or("?"))
+}
+
+fn non_empty(s: &str) -> Option<&str> {
+    let t = s.trim();
+    (!t.is_empty()).then_some(t)
+}
+
+/// Server version and applied migration, as the app role sees them (for `db status`, doctor).
+pub async fn probe(cfg: &tokio_postgres::Config) -> Result<(String, Option<u32>), DbError> {
+    let (client, conn) = connect(cfg).await?;
+    let h = tokio::spawn(conn);
+    let version: String = client.query_one("SHOW server_version", &[]).await?.get(0);
+    let migration = client
+        .query_opt("SELECT max(version)::bigint FROM refinery_schema_history", &[])
+        .await
+        .ok()
+        .flatten()
+        .and_then(|r| r.get::<_, Option<i64>>(0))
+        .map(|v| v as u32);
+    drop(client);
+    let _ = h.await;
+    Ok((version, migration))
+}

@@ -1,0 +1,143 @@
+//! Test harness: one throwaway PostgreSQL cluster per test binary (initdb into a temp dir, unix
+//! socket, random port), a fresh database per test. `OMBOR_TEST_DATABASE_URL` (an owner URL)
+//! uses that server instead. Never a server someone left running.
+
+use std::path::PathBuf;
+use std::process::Command;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::OnceLock;
+
+use deadpool_postgres::Pool;
+
+use crate::cluster::{Cluster, PgBinaries, APP_ROLE, OWNER_ROLE};
+use crate::db::{connect, Target};
+
+struct Shared {
+    owner: tokio_postgres::Config,
+    cluster: Option<Cluster>,
+}
+
+static SHARED: OnceLock<Result<Shared, String>> = OnceLock::new();
+static TEMPLATE: OnceLock<Result<String, String>> = OnceLock::new();
+static COUNTER: AtomicU32 = AtomicU32::new(0);
+
+/// A database of its own for one test, migrated, with a pool connected as the app role.
+pub struct TestDb {
+    pub name: String,
+    pub target: Target,
+    pub pool: Pool,
+}
+
+impl TestDb {
+    /// A fresh, fully migrated database (copied from a template migrated once per binary).
+    pub async fn new() -> TestDb {
+        let template = template_name();
+        Self::create(Some(&template)).await
+    }
+
+    /// A fresh database with no migrations applied (for migration tests).
+    pub async fn empty() -> TestDb {
+        Self::create(None).await
+    }
+
+    async fn create(template: Option<&str>) -> TestDb {
+        let shared = shared();
+        let name = format!("t_{}_{}", std::process::id(), COUNTER.fetch_add(1, Ordering::SeqCst));
+        let mut maint = shared.owner.clone();
+        maint.dbname("postgres");
+        let (client, conn) = connect(&maint).await.expect("connect to test cluster");
+        let h = tokio::spawn(conn);
+        let sql = match template {
+            Some(t) => format!("CREATE DATABASE {name} TEMPLATE {t}"),
+            None => format!("CREATE DATABASE {name} TEMPLATE template0"),
+        };
+        client.batch_execute(&sql).await.expect("create test database");
+        drop(client);
+        let _ = h.await;
+        let target = target_for(&shared.owner, &name, shared.cluster.clone());
+        let pool = target.pool(8);
+        TestDb { name, target, pool }
+    }
+
+    /// The owner's (superuser's) connection: for tests that tamper behind the program's back.
+    pub async fn owner_client(&self) -> tokio_postgres::Client {
+        let (client, conn) = connect(&self.target.owner).await.expect("owner connects");
+        tokio::spawn(conn);
+        client
+    }
+
+    /// The cluster, when the harness made one (for tests of pg_dump, psql...).
+    pub fn cluster(&self) -> Option<&Cluster> {
+        self.target.cluster.as_ref()
+    }
+}
+
+fn target_for(owner: &tokio_postgres::Config, db: &str, cluster: Option<Cluster>) -> Target {
+    let mut owner = owner.clone();
+    owner.dbname(db);
+    let mut app = owner.clone();
+    app.user(APP_ROLE);
+    Target { owner, app, cluster }
+}
+
+fn template_name() -> String {
+    TEMPLATE
+        .get_or_init(|| {
+            let shared = shared();
+            let name = format!("tmpl_{}", std::process::id());
+            let target = target_for(&shared.owner, &name, None);
+            // Runs on its own runtime: the caller's runtime belongs to one test.
+            std::thread::spawn(move || {
+                tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async move {
+                    target.migrate().await.map_err(|e| e.to_string())?;
+                    Ok(name)
+                })
+            })
+            .join()
+            .unwrap()
+        })
+        .clone()
+        .expect("migrating the template database")
+}
+
+fn shared() -> &'static Shared {
+    SHARED.get_or_init(start_shared).as_ref().expect("the throwaway PostgreSQL cluster")
+}
+
+fn start_shared() -> Result<Shared, String> {
+    if let Ok(url) = std::env::var("OMBOR_TEST_DATABASE_URL") {
+        let owner: tokio_postgres::Config = url.parse().map_err(|e| format!("OMBOR_TEST_DATABASE_URL: {e}"))?;
+        return Ok(Shared { owner, cluster: None });
+    }
+    let bins = PgBinaries::find(None).map_err(|e| e.to_string())?;
+    let root: PathBuf = tempfile::Builder::new().prefix("ombor-test-pg-").tempdir().map_err(|e| e.to_string())?.keep();
+    let port = 20000 + (std::process::id() % 30000) as u16;
+    let cluster = Cluster::new(&root, bins, port);
+    cluster.init().map_err(|e| e.to_string())?;
+    // A test cluster needs no durability: keeps the suite fast.
+    let conf = cluster.pgdata().join("postgresql.conf");
+    let mut text = std::fs::read_to_string(&conf).map_err(|e| e.to_string())?;
+    text.push_str("fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n");
+    std::fs::write(&conf, text).map_err(|e| e.to_string())?;
+    cluster.start().map_err(|e| e.to_string())?;
+    spawn_reaper(&cluster);
+    let owner = cluster.connect_config(OWNER_ROLE, "postgres");
+    Ok(Shared { owner, cluster: Some(cluster) })
+}
+
+/// When this test process ends, stop the cluster and delete its files.
+fn spawn_reaper(cluster: &Cluster) {
+    let script = format!(
+        "while kill -0 {pid} 2>/dev/null; do sleep 0.5; done; \
+         kill -QUIT $(head -1 '{pgdata}/postmaster.pid' 2>/dev/null) 2>/dev/null; sleep 1; rm -rf '{root}'",
+        pid = std::process::id(),
+        pgdata = cluster.pgdata().display(),
+        root = cluster.root.display()
+    );
+    let _ = Command::new("setsid")
+        .args(["sh", "-c", &script])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn();
+}

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Installs what Ombor Nazorat needs on Debian/Ubuntu, skipping what is already there.
+#   scripts/setup.sh          build + run dependencies
+#   scripts/setup.sh --test   also what the tests use (Xvfb, xdotool, a window manager...)
+set -euo pipefail
+
+want_test=0
+[ "${1:-}" = "--test" ] && want_test=1
+
+sudo_() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+
+packages=(
+  # build: the opencv crate generates bindings with clang
+  build-essential pkg-config clang libclang-dev libopencv-dev libopencv-contrib-dev opencv-data
+  # run: PostgreSQL (the embedded cluster uses its initdb/pg_ctl; backups use pg_dump), X11 libraries
+  postgresql libx11-6 libxcb1 libxkbcommon-x11-0 libxcursor1 libxi6 python3 python3-pip
+)
+if [ "$want_test" -eq 1 ]; then
+  packages+=(xvfb xdotool matchbox-window-manager wmctrl imagemagick poppler-utils)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  sudo_ apt-get update -qq
+  sudo_ env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+if ! command -v cargo >/dev/null 2>&1; then
+  [ -x "$HOME/.cargo/bin/cargo" ] || {
+    echo "setup: installing the Rust toolchain (rustup)"
+    curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal
+  }
+  export PATH="$HOME/.cargo/bin:$PATH"
+fi

@@ -1,0 +1,123 @@
+//! `ombor migrate`, `ombor db status|start|stop`.
+
+use models::cluster::ClusterState;
+use models::{Config, Target};
+use serde::Serialize;
+
+pub fn migrate(config: &Config, json: bool) -> anyhow::Result<()> {
+    let target = Target::from_config(config)?;
+    let started = target.start_cluster()?;
+    let report = super::runtime().block_on(target.migrate());
+    if started {
+        // `ombor migrate` leaves things as it found them.
+        if let Some(c) = &target.cluster {
+            c.stop()?;
+        }
+    }
+    let report = report?;
+    super::print(json, &report, || {
+        if report.applied.is_empty() {
+            format!("database {} is up to date (migration {})", target.describe(), report.current)
+        } else {
+            format!(
+                "applied {} migration(s) to {}: {}; now at {}",
+                report.applied.len(),
+                target.describe(),
+                report.applied.join(", "),
+                report.current
+            )
+        }
+    });
+    Ok(())
+}
+
+#[derive(Serialize)]
+struct Status {
+    mode: &'static str,
+    target: String,
+    cluster: Option<ClusterState>,
+    data_dir: Option<String>,
+    postgres_major: Option<u32>,
+    reachable: bool,
+    server_version: Option<String>,
+    migration: Option<u32>,
+    latest_migration: u32,
+    error: Option<String>,
+}
+
+pub fn status(config: &Config, json: bool) -> anyhow::Result<()> {
+    let target = Target::from_config(config)?;
+    let cluster_state = target.cluster.as_ref().map(|c| c.state());
+    let mut st = Status {
+        mode: if target.cluster.is_some() { "embedded" } else { "server" },
+        target: target.describe(),
+        cluster: cluster_state,
+        data_dir: target.cluster.as_ref().map(|c| c.pgdata().display().to_string()),
+        postgres_major: target.cluster.as_ref().map(|c| c.bins.major),
+        reachable: false,
+        server_version: None,
+        migration: None,
+        latest_migration: models::db::latest_migration(),
+        error: None,
+    };
+    if cluster_state.is_none() || cluster_state == Some(ClusterState::Running) {
+        match super::runtime().block_on(models::db::probe(&target.app)) {
+            Ok((version, migration)) => {
+                st.reachable = true;
+                st.server_version = Some(version);
+                st.migration = migration;
+            }
+            Err(e) => st.error = Some(e.to_string()),
+        }
+    }
+    super::print(json, &st, || {
+        let mut s = format!("mode: {}\ntarget: {}\n", st.mode, st.target);
+        if let Some(state) = st.cluster {
+            s += &format!("embedded cluster: {state:?} ({})\n", st.data_dir.clone().unwrap_or_default());
+        }
+        s += &format!("reachable: {}\n", if st.reachable { "yes" } else { "no" });
+        if let Some(v) = &st.server_version {
+            s += &format!("server: {v}\n");
+        }
+        s += &format!("migration: {} of {}", st.migration.map(|m| m.to_string()).unwrap_or_else(|| "-".into()), st.latest_migration);
+        if let Some(e) = &st.error {
+            s += &format!("\nerror: {e}");
+        }
+        s
+    });
+    Ok(())
+}
+
+pub fn start(config: &Config, json: bool) -> anyhow::Result<()> {
+    let target = Target::from_config(config)?;
+    let Some(cluster) = &target.cluster else {
+        anyhow::bail!("database.url is set: the server is managed outside ombor (nothing to start)");
+    };
+    let started = cluster.ensure_running()?;
+    super::runtime().block_on(target.migrate())?;
+    super::print(json, &serde_json::json!({"started": started, "state": cluster.state(), "socket": cluster.socket_path()}), || {
+        if started {
+            format!("started the embedded cluster at {}", cluster.pgdata().display())
+        } else {
+            "the embedded cluster was already running".into()
+        }
+    });
+    Ok(())
+}
+
+pub fn stop(config: &Config, json: bool) -> anyhow::Result<()> {
+    let target = Target::from_config(config)?;
+    let Some(cluster) = &target.cluster else {
+        anyhow::bail!("database.url is set: the server is managed outside ombor (nothing to stop)");
+    };
+    let was_running = cluster.state() == ClusterState::Running;
+    cluster.stop()?;
+    super::print(json, &serde_json::json!({"stopped": was_running, "state": cluster.state()}), || {
+        if was_running {
+            "stopped the embedded cluster".into()
+        } else {
+            "the embedded cluster was not running".into()
+        }
+    });
+    Ok(())
+}

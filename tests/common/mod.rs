@@ -1,0 +1,135 @@
+//! Helpers for driving the real `ombor` binary.
+
+#![allow(dead_code)]
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub fn ombor() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_ombor"));
+    // A test never reads the developer's own config or environment.
+    for (k, _) in std::env::vars() {
+        if k.starts_with("OMBOR_") {
+            c.env_remove(k);
+        }
+    }
+    c.env("XDG_CONFIG_HOME", "/nonexistent-ombor-test").env("OMBOR_LOG", "warn");
+    c
+}
+
+/// A temp data dir the `postgres` user can enter (tests run as root here).
+pub fn data_dir() -> tempfile::TempDir {
+    let d = tempfile::Builder::new().prefix("ombor-data-").tempdir().unwrap();
+    std::fs::set_permissions(d.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    d
+}
+
+pub fn run_ok(cmd: &mut Command) -> Output {
+    let out = cmd.output().expect("run ombor");
+    assert!(out.status.success(), "ombor failed: {}\nstderr: {}", out.status, String::from_utf8_lossy(&out.stderr));
+    out
+}
+
+pub fn run_err(cmd: &mut Command) -> String {
+    let out = cmd.output().expect("run ombor");
+    assert!(!out.status.success(), "ombor should have failed; stdout: {}", String::from_utf8_lossy(&out.stdout));
+    String::from_utf8_lossy(&out.stderr).to_string()
+}
+
+pub fn json(out: &Output) -> serde_json::Value {
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&out.stdout)))
+}
+
+/// postgres processes whose command line names `dir`.
+pub fn postgres_processes_under(dir: &Path) -> Vec<String> {
+    let out = Command::new("pgrep").args(["-a", "-f", &format!("postgres.*{}", dir.display())]).output().unwrap();
+    String::from_utf8_lossy(&out.stdout).lines().map(String::from).collect()
+}
+
+pub fn faces_dir() -> PathBuf {
+    std::env::var("OMBOR_FACES_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures/faces"))
+}
+
+/// An Xvfb display with a window manager (keys typed by xdotool only arrive with one).
+pub struct XDisplay {
+    pub name: String,
+    xvfb: std::process::Child,
+    wm: std::process::Child,
+}
+
+impl XDisplay {
+    pub fn start() -> XDisplay {
+        // Xvfb picks a free display itself and writes its number to stdout (-displayfd 1).
+        let mut xvfb = Command::new("Xvfb")
+            .args(["-displayfd", "1", "-screen", "0", "1280x800x24", "-nolisten", "tcp"])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("Xvfb is installed (the README's test command installs it)");
+        let mut line = String::new();
+        std::io::BufRead::read_line(&mut std::io::BufReader::new(xvfb.stdout.take().unwrap()), &mut line).unwrap();
+        let name = format!(":{}", line.trim());
+        let wm = Command::new("matchbox-window-manager")
+            .args(["-use_titlebar", "no"])
+            .env("DISPLAY", &name)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("matchbox-window-manager is installed");
+        XDisplay { name, xvfb, wm }
+    }
+
+    pub fn cmd(&self, program: &str) -> Command {
+        let mut c = Command::new(program);
+        c.env("DISPLAY", &self.name);
+        c
+    }
+
+    /// Waits until a window with this title is mapped.
+    pub fn wait_for_window(&self, title: &str, timeout: std::time::Duration) -> bool {
+        let start = std::time::Instant::now();
+        while start.elapsed() < timeout {
+            let out = self.cmd("xdotool").args(["search", "--onlyvisible", "--name", title]).output().unwrap();
+            if out.status.success() && !out.stdout.is_empty() {
+                return true;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(200));
+        }
+        false
+    }
+
+    /// Types like a USB scanner: fast keys, then Enter.
+    pub fn scan(&self, code: &str) {
+        assert!(self.cmd("xdotool").args(["type", "--delay", "8", code]).status().unwrap().success());
+        assert!(self.cmd("xdotool").args(["key", "Return"]).status().unwrap().success());
+    }
+
+    pub fn screenshot(&self, path: &Path) {
+        let _ = self.cmd("import").args(["-window", "root"]).arg(path).status();
+    }
+}
+
+impl Drop for XDisplay {
+    fn drop(&mut self) {
+        let _ = self.wm.kill();
+        let _ = self.xvfb.kill();
+        let _ = self.wm.wait();
+        let _ = self.xvfb.wait();
+    }
+}
+
+/// Waits for a child with a deadline; kills it if it overstays.
+pub fn wait_with_deadline(child: &mut std::process::Child, timeout: std::time::Duration) -> Option<std::process::ExitStatus> {
+    let start = std::time::Instant::now();
+    while start.elapsed() < timeout {
+        if let Some(st) = child.try_wait().unwrap() {
+            return Some(st);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let _ = child.kill();
+    None
+}

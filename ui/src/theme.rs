@@ -1,0 +1,19 @@
+//! Sizes and colours of the kiosk: readable at arm's length, touch targets of at least 48 px.
+
+use iced::Theme;
+
+pub const TITLE: f32 = 40.0;
+pub const PROMPT: f32 = 56.0;
+pub const BODY: f32 = 24.0;
+pub const SMALL: f32 = 18.0;
+pub const SPACING: f32 = 24.0;
+pub const PADDING: f32 = 32.0;
+/// The smallest height of anything a finger must hit.
+pub const TOUCH_TARGET: f32 = 64.0;
+
+pub fn from_name(name: &str) -> Theme {
+    match name {
+        "dark" => Theme::Dark,
+        _ => Theme::Light,
+    }
+}
