@@ -4,8 +4,17 @@
 pub mod cluster;
 pub mod config;
 pub mod db;
+pub mod employees;
+pub mod error;
+pub mod password;
+pub mod session;
 #[cfg(feature = "test-support")]
 pub mod testing;
+pub mod types;
+pub mod users;
 
 pub use config::Config;
 pub use db::{DbError, Target};
+pub use error::{Error, Result};
+pub use session::SessionToken;
+pub use types::*;

@@ -141,3 +141,65 @@ fn spawn_reaper(cluster: &Cluster) {
         .stderr(std::process::Stdio::null())
         .spawn();
 }
+
+/// A precomputed argon2id hash ("test-password-1"): hashing in every test would be slow.
+pub fn test_password_hash() -> &'static str {
+    static HASH: OnceLock<String> = OnceLock::new();
+    HASH.get_or_init(|| crate::password::hash(TEST_PASSWORD).unwrap())
+}
+pub const TEST_PASSWORD: &str = "test-password-1";
+pub const TEST_STATION: &str = "test-station";
+
+impl TestDb {
+    /// A logged-in session of a new user with `role` (the first admin is made as needed).
+    pub async fn session(&self, role: crate::types::Role) -> crate::session::SessionToken {
+        let mut client = self.pool.get().await.unwrap();
+        let admin_exists = crate::users::active_admin_exists(&**client).await.unwrap();
+        let admin_token = if admin_exists {
+            None
+        } else {
+            let name = format!("admin{}", COUNTER.fetch_add(1, Ordering::SeqCst));
+            let id = crate::users::create(&**client, &name, test_password_hash(), crate::types::Role::Admin, TEST_STATION).await.unwrap();
+            let token = crate::session::SessionToken::generate();
+            crate::users::open_session(&**client, id, &token, TEST_STATION, std::time::Duration::from_secs(3600)).await.unwrap();
+            if role == crate::types::Role::Admin {
+                return token;
+            }
+            Some(token)
+        };
+        let admin = match admin_token {
+            Some(t) => t,
+            None => {
+                // Any admin's fresh session will do: log in the first active admin.
+                let id: i64 =
+                    client.query_one("SELECT id FROM users WHERE role = 'admin' AND active ORDER BY id LIMIT 1", &[]).await.unwrap().get(0);
+                let token = crate::session::SessionToken::generate();
+                crate::users::open_session(&**client, id, &token, TEST_STATION, std::time::Duration::from_secs(3600)).await.unwrap();
+                if role == crate::types::Role::Admin {
+                    return token;
+                }
+                token
+            }
+        };
+        let name = format!("{}{}", role.as_str(), COUNTER.fetch_add(1, Ordering::SeqCst));
+        let tx = crate::session::begin(&mut client, Some(&admin)).await.unwrap();
+        let id = crate::users::create(&*tx, &name, test_password_hash(), role, TEST_STATION).await.unwrap();
+        tx.commit().await.unwrap();
+        let token = crate::session::SessionToken::generate();
+        crate::users::open_session(&**client, id, &token, TEST_STATION, std::time::Duration::from_secs(3600)).await.unwrap();
+        token
+    }
+
+    /// An active employee with a face confirmation valid for an hour: (employee id, verification id).
+    pub async fn verified_employee(&self) -> (i64, i64) {
+        let admin = self.session(crate::types::Role::Admin).await;
+        let mut client = self.pool.get().await.unwrap();
+        let tx = crate::session::begin(&mut client, Some(&admin)).await.unwrap();
+        let e = crate::employees::add(&*tx, "Test Worker", None).await.unwrap();
+        tx.commit().await.unwrap();
+        let v = crate::employees::record_face_verification(&**client, e.id, 0.9, TEST_STATION, std::time::Duration::from_secs(3600))
+            .await
+            .unwrap();
+        (e.id, v.id)
+    }
+}

@@ -1,0 +1,42 @@
+//! The acting login session: a random token the Session actor holds; the database stores only
+//! its sha256 and checks it inside every write (`ombor_require`).
+
+use deadpool_postgres::{Object, Transaction};
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+
+use crate::error::Result;
+
+#[derive(Clone, PartialEq, Eq)]
+pub struct SessionToken(String);
+
+impl std::fmt::Debug for SessionToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SessionToken(***)")
+    }
+}
+
+impl SessionToken {
+    pub fn generate() -> SessionToken {
+        let mut bytes = [0u8; 32];
+        rand::rngs::OsRng.fill_bytes(&mut bytes);
+        SessionToken(hex::encode(bytes))
+    }
+
+    pub fn hash(&self) -> Vec<u8> {
+        Sha256::digest(hex::decode(&self.0).unwrap_or_default()).to_vec()
+    }
+
+    pub fn as_hex(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Begins a transaction acting as `session` (or as nobody: reads and login only).
+pub async fn begin<'a>(client: &'a mut Object, session: Option<&SessionToken>) -> Result<Transaction<'a>> {
+    let tx = client.transaction().await?;
+    if let Some(token) = session {
+        tx.execute("SELECT set_config('ombor.session', $1, true)", &[&token.as_hex()]).await?;
+    }
+    Ok(tx)
+}
