@@ -1,6 +1,8 @@
 //! The actix actors of Ombor Nazorat, one per file, each with its messages beside it.
 
+pub mod ledger;
 pub mod scanner;
+pub mod session;
 pub mod subscribers;
 pub mod system;
 

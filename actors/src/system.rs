@@ -8,12 +8,16 @@ use actix::prelude::*;
 use deadpool_postgres::Pool;
 use futures::channel::mpsc;
 
+use crate::ledger::Ledger;
 use crate::scanner::{Scanner, ScannerSettings};
+use crate::session::{Session, SessionSettings};
 
 /// Addresses of the running actors: what the UI talks to.
 #[derive(Clone)]
 pub struct Handles {
     pub scanner: Addr<Scanner>,
+    pub ledger: Addr<Ledger>,
+    pub session: Addr<Session>,
     pub pool: Pool,
     pub config: models::Config,
     /// Fires once when the process is asked to stop (SIGTERM, SIGINT): the UI closes itself.
@@ -44,8 +48,10 @@ pub fn start(config: models::Config, pool: Pool) -> RunningSystem {
             let system = actix::System::new();
             let handles = system.block_on(async move {
                 let scanner = Scanner::new(ScannerSettings::from(&config.scanner)).start();
+                let ledger = Ledger::new(pool.clone(), config.general.station.clone()).start();
+                let session = Session::new(pool.clone(), SessionSettings::from_config(&config)).start();
                 let shutdown = ShutdownSignal::default().start();
-                Handles { scanner, pool, config, shutdown }
+                Handles { scanner, ledger, session, pool, config, shutdown }
             });
             tx.send((handles, actix::System::current())).expect("boot channel open");
             if let Err(e) = system.run() {

@@ -61,7 +61,7 @@ impl From<tokio_postgres::Error> for Error {
             "OMB11" => Error::Duplicate(msg),
             "OMB12" => Error::LastAdmin,
             "23505" => Error::Duplicate(db.constraint().unwrap_or(&msg).to_string()),
-            "23514" | "23502" | "22001" | "22P02" | "23503" => Error::Invalid(db.constraint().map(str::to_string).unwrap_or(msg)),
+            "23514" | "23502" | "22001" | "22P02" | "23503" | "22021" => Error::Invalid(db.constraint().map(str::to_string).unwrap_or(msg)),
             "22003" => Error::InvalidQuantity(msg),
             "42501" => Error::Forbidden { action: msg },
             c if c.starts_with("08") || c.starts_with("57") => Error::Unavailable(msg),

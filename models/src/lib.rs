@@ -6,7 +6,10 @@ pub mod config;
 pub mod db;
 pub mod employees;
 pub mod error;
+pub mod movements;
 pub mod password;
+pub mod permissions;
+pub mod products;
 pub mod session;
 #[cfg(feature = "test-support")]
 pub mod testing;

@@ -1,0 +1,249 @@
+//! Ledger actor: products, stock, movements and reports — all through `models`. Each request
+//! that needs a role is checked here first and again by the database.
+
+use actix::prelude::*;
+use deadpool_postgres::Pool;
+use futures::channel::mpsc;
+use models::movements::{self, HistoryLine, LedgerReport, MovementFilter, PostMovement};
+use models::permissions::Action;
+use models::products::{self, ProductQuery};
+use models::{session, Error, Movement, MovementKind, Product};
+use rust_decimal::Decimal;
+
+use crate::session::AuthContext;
+use crate::subscribers::Subscribers;
+
+/// Runs `$body` in a transaction acting as `$auth`, after the actor-layer check of `$action`;
+/// the database checks the same action again inside.
+macro_rules! as_user {
+    ($pool:expr, $auth:expr, $action:expr, |$tx:ident| $body:expr) => {{
+        $auth.require($action)?;
+        let mut c = $pool.get().await?;
+        let $tx = session::begin(&mut c, Some(&$auth.token)).await?;
+        let out = $body;
+        $tx.commit().await?;
+        Ok(out)
+    }};
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum LedgerEvent {
+    Posted {
+        movement: Movement,
+        product: Product,
+    },
+    /// After an OUT the product is under its min_stock.
+    LowStock(Product),
+}
+
+/// What a worker asks for on the kiosk.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PostRequest {
+    pub product_id: i64,
+    pub kind: MovementKind,
+    pub quantity: Decimal,
+    pub employee_id: i64,
+    pub verification_id: i64,
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Posted {
+    pub movement: Movement,
+    /// The product after the movement (new stock).
+    pub product: Product,
+}
+
+/// A scanned code → the product card. Needs no login: the lock screen shows the card.
+pub async fn lookup(pool: &Pool, code: &str) -> Result<Option<Product>, Error> {
+    let c = pool.get().await?;
+    products::lookup(&**c, code).await
+}
+
+pub async fn post(pool: &Pool, station: &str, auth: &AuthContext, req: &PostRequest) -> Result<Posted, Error> {
+    as_user!(pool, auth, Action::PostMovement, |tx| {
+        let current = products::get(&*tx, req.product_id).await?;
+        movements::check_quantity(req.quantity, Some(current.unit_decimals as u32))?;
+        let movement = movements::post(
+            &*tx,
+            &PostMovement {
+                product_id: req.product_id,
+                kind: req.kind,
+                quantity: req.quantity,
+                employee_id: req.employee_id,
+                verification_id: req.verification_id,
+                note: req.note.clone(),
+                station: station.to_string(),
+            },
+        )
+        .await?;
+        Posted { movement, product: products::get(&*tx, req.product_id).await? }
+    })
+}
+
+pub async fn reverse(pool: &Pool, station: &str, auth: &AuthContext, movement_id: i64, reason: &str) -> Result<Movement, Error> {
+    as_user!(pool, auth, Action::ReverseMovement, |tx| movements::reverse(&*tx, movement_id, reason, station).await?)
+}
+
+/// Movement history. An operator sees only their own movements.
+pub async fn history(pool: &Pool, auth: &AuthContext, mut filter: MovementFilter) -> Result<Vec<HistoryLine>, Error> {
+    let action = if auth.require(Action::ViewReports).is_ok() {
+        Action::ViewReports
+    } else {
+        auth.require(Action::ViewOwnHistory)?;
+        filter.user_id = Some(auth.user_id);
+        Action::ViewOwnHistory
+    };
+    as_user!(pool, auth, action, |tx| {
+        models::permissions::authorize(&*tx, action).await?;
+        movements::history(&*tx, &filter).await?
+    })
+}
+
+pub async fn products(pool: &Pool, auth: &AuthContext, query: &ProductQuery) -> Result<Vec<Product>, Error> {
+    auth.require(Action::ViewStock)?;
+    let c = pool.get().await?;
+    products::list(&**c, query).await
+}
+
+pub async fn add_product(pool: &Pool, auth: &AuthContext, p: &products::NewProduct) -> Result<Product, Error> {
+    as_user!(pool, auth, Action::ManageProducts, |tx| products::add(&*tx, p).await?)
+}
+
+pub async fn edit_product(pool: &Pool, auth: &AuthContext, id: i64, change: &products::ProductChange) -> Result<Product, Error> {
+    as_user!(pool, auth, Action::ManageProducts, |tx| products::edit(&*tx, id, change).await?)
+}
+
+pub async fn add_category(pool: &Pool, auth: &AuthContext, name: &str, parent: Option<i64>) -> Result<models::Category, Error> {
+    as_user!(pool, auth, Action::ManageProducts, |tx| products::add_category(&*tx, name, parent).await?)
+}
+
+pub async fn add_employee(pool: &Pool, auth: &AuthContext, full_name: &str, personnel_no: Option<&str>) -> Result<models::Employee, Error> {
+    as_user!(pool, auth, Action::ManageEmployees, |tx| models::employees::add(&*tx, full_name, personnel_no).await?)
+}
+
+/// Marks the employee inactive; the face recognizer removes them from the model file.
+pub async fn deactivate_employee(pool: &Pool, auth: &AuthContext, id: i64) -> Result<models::Employee, Error> {
+    as_user!(pool, auth, Action::ManageEmployees, |tx| models::employees::deactivate(&*tx, id).await?)
+}
+
+/// Asks the database too: for actions that only read (reports, export, backup, audit).
+pub async fn authorize(pool: &Pool, auth: &AuthContext, action: Action) -> Result<(), Error> {
+    as_user!(pool, auth, action, |tx| {
+        models::permissions::authorize(&*tx, action).await?;
+    })
+}
+
+pub async fn verify(pool: &Pool, auth: &AuthContext) -> Result<LedgerReport, Error> {
+    auth.require(Action::ViewReports)?;
+    let c = pool.get().await?;
+    movements::verify(&**c).await
+}
+
+#[derive(Message)]
+#[rtype(result = "Result<Option<Product>, Error>")]
+pub struct Lookup(pub String);
+
+#[derive(Message)]
+#[rtype(result = "Result<Posted, Error>")]
+pub struct Post {
+    pub auth: AuthContext,
+    pub request: PostRequest,
+}
+
+#[derive(Message)]
+#[rtype(result = "Result<Movement, Error>")]
+pub struct Reverse {
+    pub auth: AuthContext,
+    pub movement_id: i64,
+    pub reason: String,
+}
+
+#[derive(Message)]
+#[rtype(result = "Result<Vec<HistoryLine>, Error>")]
+pub struct History {
+    pub auth: AuthContext,
+    pub filter: MovementFilter,
+}
+
+#[derive(Message)]
+#[rtype(result = "Result<Vec<Product>, Error>")]
+pub struct Products {
+    pub auth: AuthContext,
+    pub query: ProductQuery,
+}
+
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Subscribe(pub mpsc::Sender<LedgerEvent>);
+
+pub struct Ledger {
+    pool: Pool,
+    station: String,
+    subscribers: Subscribers<LedgerEvent>,
+}
+
+impl Ledger {
+    pub fn new(pool: Pool, station: String) -> Self {
+        Ledger { pool, station, subscribers: Subscribers::default() }
+    }
+}
+
+impl Actor for Ledger {
+    type Context = Context<Self>;
+}
+
+impl Handler<Lookup> for Ledger {
+    type Result = ResponseFuture<Result<Option<Product>, Error>>;
+    fn handle(&mut self, msg: Lookup, _: &mut Context<Self>) -> Self::Result {
+        let pool = self.pool.clone();
+        Box::pin(async move { lookup(&pool, &msg.0).await })
+    }
+}
+
+impl Handler<Post> for Ledger {
+    type Result = ResponseActFuture<Self, Result<Posted, Error>>;
+    fn handle(&mut self, msg: Post, _: &mut Context<Self>) -> Self::Result {
+        let (pool, station) = (self.pool.clone(), self.station.clone());
+        Box::pin(async move { post(&pool, &station, &msg.auth, &msg.request).await }.into_actor(self).map(|res, act, _| {
+            if let Ok(posted) = &res {
+                act.subscribers.publish(LedgerEvent::Posted { movement: posted.movement.clone(), product: posted.product.clone() });
+                if posted.movement.kind == MovementKind::Out && posted.product.is_low() {
+                    act.subscribers.publish(LedgerEvent::LowStock(posted.product.clone()));
+                }
+            }
+            res
+        }))
+    }
+}
+
+impl Handler<Reverse> for Ledger {
+    type Result = ResponseFuture<Result<Movement, Error>>;
+    fn handle(&mut self, msg: Reverse, _: &mut Context<Self>) -> Self::Result {
+        let (pool, station) = (self.pool.clone(), self.station.clone());
+        Box::pin(async move { reverse(&pool, &station, &msg.auth, msg.movement_id, &msg.reason).await })
+    }
+}
+
+impl Handler<History> for Ledger {
+    type Result = ResponseFuture<Result<Vec<HistoryLine>, Error>>;
+    fn handle(&mut self, msg: History, _: &mut Context<Self>) -> Self::Result {
+        let pool = self.pool.clone();
+        Box::pin(async move { history(&pool, &msg.auth, msg.filter).await })
+    }
+}
+
+impl Handler<Products> for Ledger {
+    type Result = ResponseFuture<Result<Vec<Product>, Error>>;
+    fn handle(&mut self, msg: Products, _: &mut Context<Self>) -> Self::Result {
+        let pool = self.pool.clone();
+        Box::pin(async move { products(&pool, &msg.auth, &msg.query).await })
+    }
+}
+
+impl Handler<Subscribe> for Ledger {
+    type Result = ();
+    fn handle(&mut self, msg: Subscribe, _: &mut Context<Self>) {
+        self.subscribers.add(msg.0);
+    }
+}

@@ -1,0 +1,270 @@
+//! IN/OUT movements, reversals, history and the ledger's self-check.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use tokio_postgres::{GenericClient, Row};
+
+use crate::error::{Error, Result};
+use crate::types::{Movement, MovementKind};
+
+/// The largest quantity a movement may carry (NUMERIC(18,6) holds less than 10^12).
+pub fn max_quantity() -> Decimal {
+    Decimal::new(999_999_999_999, 0)
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PostMovement {
+    pub product_id: i64,
+    pub kind: MovementKind,
+    pub quantity: Decimal,
+    pub employee_id: i64,
+    pub verification_id: i64,
+    pub note: Option<String>,
+    pub station: String,
+}
+
+/// Checks what can be checked before the database: a clear message, nothing sent.
+pub fn check_quantity(q: Decimal, unit_decimals: Option<u32>) -> Result<()> {
+    if q <= Decimal::ZERO {
+        return Err(Error::InvalidQuantity("the quantity must be greater than zero".into()));
+    }
+    if q > max_quantity() {
+        return Err(Error::InvalidQuantity(format!("{q} is too large")));
+    }
+    if let Some(d) = unit_decimals {
+        if q.normalize().scale() > d {
+            return Err(Error::InvalidQuantity(format!("{q} has more than {d} decimal places for this unit")));
+        }
+    }
+    Ok(())
+}
+
+const COLUMNS: &str = "id, product_id, kind, quantity, employee_id, user_id, verification_id, reverses_id, note, station, created_at";
+
+fn from_row(r: &Row) -> Movement {
+    Movement {
+        id: r.get(0),
+        product_id: r.get(1),
+        kind: r.get(2),
+        quantity: r.get::<_, Decimal>(3).normalize(),
+        employee_id: r.get(4),
+        user_id: r.get(5),
+        verification_id: r.get(6),
+        reverses_id: r.get(7),
+        note: r.get(8),
+        station: r.get(9),
+        created_at: r.get(10),
+    }
+}
+
+/// Posts IN or OUT through the database's post_movement (role, verification, stock lock and
+/// check, hash chain, stock update — one transaction). Needs a session with post_movement.
+pub async fn post(c: &impl GenericClient, m: &PostMovement) -> Result<Movement> {
+    check_quantity(m.quantity, None)?;
+    if m.note.as_ref().is_some_and(|n| n.chars().count() > 500) {
+        return Err(Error::Invalid("the note is longer than 500 characters".into()));
+    }
+    let r = c
+        .query_one(
+            &format!("SELECT {COLUMNS} FROM post_movement($1, $2, $3, $4, $5, $6, $7)"),
+            &[&m.product_id, &m.kind, &m.quantity, &m.employee_id, &m.verification_id, &m.note, &m.station],
+        )
+        .await?;
+    Ok(from_row(&r))
+}
+
+/// Admin only (checked by the database): a movement of opposite effect pointing at `id`.
+pub async fn reverse(c: &impl GenericClient, id: i64, reason: &str, station: &str) -> Result<Movement> {
+    if reason.chars().count() > 500 {
+        return Err(Error::Invalid("the reason is longer than 500 characters".into()));
+    }
+    let r = c.query_one(&format!("SELECT {COLUMNS} FROM reverse_movement($1, $2, $3)"), &[&id, &reason, &station]).await?;
+    Ok(from_row(&r))
+}
+
+pub async fn get(c: &impl GenericClient, id: i64) -> Result<Movement> {
+    c.query_opt(&format!("SELECT {COLUMNS} FROM movements WHERE id = $1"), &[&id])
+        .await?
+        .map(|r| from_row(&r))
+        .ok_or_else(|| Error::NotFound(format!("movement {id}")))
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct MovementFilter {
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+    pub product_id: Option<i64>,
+    pub employee_id: Option<i64>,
+    pub user_id: Option<i64>,
+    pub kind: Option<MovementKind>,
+    pub station: Option<String>,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+/// A history line with the names a person reads.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct HistoryLine {
+    #[serde(flatten)]
+    pub movement: Movement,
+    pub sku: String,
+    pub product_name: String,
+    pub unit: String,
+    pub employee_name: String,
+    pub username: String,
+    pub reversed_by: Option<i64>,
+}
+
+pub async fn history(c: &impl GenericClient, f: &MovementFilter) -> Result<Vec<HistoryLine>> {
+    let limit = if f.limit <= 0 { 100 } else { f.limit.min(100_000) };
+    let rows = c
+        .query(
+            "SELECT m.id, m.product_id, m.kind, m.quantity, m.employee_id, m.user_id, m.verification_id, m.reverses_id, m.note,
+                    m.station, m.created_at, p.sku, p.name, p.unit, e.full_name, u.username,
+                    (SELECT r.id FROM movements r WHERE r.reverses_id = m.id)
+               FROM movements m JOIN products p ON p.id = m.product_id JOIN employees e ON e.id = m.employee_id
+               JOIN users u ON u.id = m.user_id
+              WHERE ($1::timestamptz IS NULL OR m.created_at >= $1) AND ($2::timestamptz IS NULL OR m.created_at < $2)
+                AND ($3::bigint IS NULL OR m.product_id = $3) AND ($4::bigint IS NULL OR m.employee_id = $4)
+                AND ($5::bigint IS NULL OR m.user_id = $5) AND ($6::movement_kind IS NULL OR m.kind = $6)
+                AND ($7::text IS NULL OR m.station = $7)
+              ORDER BY m.id DESC LIMIT $8 OFFSET $9",
+            &[&f.from, &f.to, &f.product_id, &f.employee_id, &f.user_id, &f.kind, &f.station, &limit, &f.offset.max(0)],
+        )
+        .await?;
+    Ok(rows
+        .iter()
+        .map(|r| HistoryLine {
+            movement: from_row(r),
+            sku: r.get(11),
+            product_name: r.get(12),
+            unit: r.get(13),
+            employee_name: r.get(14),
+            username: r.get(15),
+            reversed_by: r.get(16),
+        })
+        .collect())
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DailyTotal {
+    pub day: NaiveDate,
+    pub movements: i64,
+    pub in_quantity: Decimal,
+    pub out_quantity: Decimal,
+}
+
+/// IN and OUT totals per day (local to the database's time zone) in [from, to).
+pub async fn daily_totals(
+    c: &impl GenericClient,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    product_id: Option<i64>,
+) -> Result<Vec<DailyTotal>> {
+    let rows = c
+        .query(
+            "SELECT created_at::date AS day, count(*),
+                    coalesce(sum(quantity) FILTER (WHERE kind = 'in'), 0), coalesce(sum(quantity) FILTER (WHERE kind = 'out'), 0)
+               FROM movements WHERE created_at >= $1 AND created_at < $2 AND ($3::bigint IS NULL OR product_id = $3)
+              GROUP BY 1 ORDER BY 1",
+            &[&from, &to, &product_id],
+        )
+        .await?;
+    Ok(rows
+        .iter()
+        .map(|r| DailyTotal {
+            day: r.get(0),
+            movements: r.get(1),
+            in_quantity: r.get::<_, Decimal>(2).normalize(),
+            out_quantity: r.get::<_, Decimal>(3).normalize(),
+        })
+        .collect())
+}
+
+/// What `ombor ledger verify` found.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LedgerReport {
+    pub movements: i64,
+    pub products: i64,
+    /// The first movement whose hash or link to its predecessor does not hold.
+    pub first_broken_link: Option<BrokenLink>,
+    /// Products whose stock differs from the sum of their movements.
+    pub stock_mismatches: Vec<StockMismatch>,
+    pub products_without_stock_row: i64,
+}
+
+impl LedgerReport {
+    pub fn is_ok(&self) -> bool {
+        self.first_broken_link.is_none() && self.stock_mismatches.is_empty() && self.products_without_stock_row == 0
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BrokenLink {
+    pub movement_id: i64,
+    pub product_id: i64,
+    /// "hash": the movement's fields no longer match its hash; "link": its prev_hash is not
+    /// the previous movement's hash (one was removed, inserted or reordered); "head": the
+    /// stock row's last hash is not the last movement's.
+    pub problem: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StockMismatch {
+    pub product_id: i64,
+    pub stock: Decimal,
+    pub sum_of_movements: Decimal,
+}
+
+/// Recomputes every hash and link of the chain and every stock sum.
+pub async fn verify(c: &impl GenericClient) -> Result<LedgerReport> {
+    let movements: i64 = c.query_one("SELECT count(*) FROM movements", &[]).await?.get(0);
+    let products: i64 = c.query_one("SELECT count(*) FROM products", &[]).await?.get(0);
+    let broken = c
+        .query_opt(
+            "SELECT id, product_id, CASE WHEN NOT self_ok THEN 'hash' ELSE 'link' END FROM (
+                 SELECT m.id, m.product_id, m.hash = movement_hash(m) AS self_ok,
+                        m.prev_hash IS NOT DISTINCT FROM lag(m.hash) OVER (PARTITION BY m.product_id ORDER BY m.id) AS link_ok
+                   FROM movements m) t
+              WHERE NOT self_ok OR NOT link_ok ORDER BY id LIMIT 1",
+            &[],
+        )
+        .await?;
+    let mut first_broken_link = broken.map(|r| BrokenLink { movement_id: r.get(0), product_id: r.get(1), problem: r.get(2) });
+    if first_broken_link.is_none() {
+        let head = c
+            .query_opt(
+                "SELECT s.last_movement_id, s.product_id FROM stock s
+                  LEFT JOIN LATERAL (SELECT id, hash FROM movements m WHERE m.product_id = s.product_id ORDER BY id DESC LIMIT 1) last ON true
+                  WHERE s.last_hash IS DISTINCT FROM last.hash OR s.last_movement_id IS DISTINCT FROM last.id
+                  ORDER BY s.product_id LIMIT 1",
+                &[],
+            )
+            .await?;
+        first_broken_link =
+            head.map(|r| BrokenLink { movement_id: r.get::<_, Option<i64>>(0).unwrap_or(0), product_id: r.get(1), problem: "head".into() });
+    }
+    let rows = c
+        .query(
+            "SELECT s.product_id, s.quantity, coalesce(t.total, 0) FROM stock s
+               LEFT JOIN (SELECT product_id, sum(CASE kind WHEN 'in' THEN quantity ELSE -quantity END) AS total
+                            FROM movements GROUP BY product_id) t ON t.product_id = s.product_id
+              WHERE s.quantity <> coalesce(t.total, 0) ORDER BY s.product_id LIMIT 100",
+            &[],
+        )
+        .await?;
+    let stock_mismatches = rows
+        .iter()
+        .map(|r| StockMismatch {
+            product_id: r.get(0),
+            stock: r.get::<_, Decimal>(1).normalize(),
+            sum_of_movements: r.get::<_, Decimal>(2).normalize(),
+        })
+        .collect();
+    let products_without_stock_row: i64 = c
+        .query_one("SELECT count(*) FROM products p WHERE NOT EXISTS (SELECT 1 FROM stock s WHERE s.product_id = p.id)", &[])
+        .await?
+        .get(0);
+    Ok(LedgerReport { movements, products, first_broken_link, stock_mismatches, products_without_stock_row })
+}
