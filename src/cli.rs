@@ -2,7 +2,13 @@
 
 use std::path::PathBuf;
 
+use chrono::{DateTime, Utc};
 use clap::{Args, Parser, Subcommand};
+
+use crate::commands::access::Login;
+use crate::commands::catalog::{CategoryCommand, EmployeeCommand, ProductCommand};
+use crate::commands::ledger::{LedgerCommand, MovementCommand, ReportCommand};
+use crate::commands::users::UserCommand;
 
 #[derive(Parser, Debug)]
 #[command(name = "ombor", version, about = "Ombor Nazorat — offline warehouse kiosk (QR scan, Face ID, stock ledger)")]
@@ -29,6 +35,46 @@ pub enum Command {
     Config {
         #[command(subcommand)]
         action: ConfigAction,
+    },
+    /// Users and roles (admin, operator, viewer).
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Product categories.
+    #[command(subcommand)]
+    Category(CategoryCommand),
+    /// Products: add, edit, list, show, import.
+    #[command(subcommand)]
+    Product(ProductCommand),
+    /// The stock of one product, by id, SKU, QR code or barcode.
+    Stock {
+        code: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Employees: the people whose faces confirm movements.
+    #[command(subcommand)]
+    Employee(EmployeeCommand),
+    /// Movement history and reversal.
+    #[command(subcommand)]
+    Movement(MovementCommand),
+    /// Check the ledger's integrity.
+    #[command(subcommand)]
+    Ledger(LedgerCommand),
+    /// Reports: stock, low stock, movements, daily totals — as a table, CSV, XLSX or JSON.
+    #[command(subcommand)]
+    Report(ReportCommand),
+    /// The audit log: logins, user changes, reversals, backups (admin).
+    Audit {
+        #[arg(long, value_parser = crate::commands::ledger::parse_time)]
+        from: Option<DateTime<Utc>>,
+        #[arg(long, value_parser = crate::commands::ledger::parse_time_end)]
+        to: Option<DateTime<Utc>>,
+        #[arg(long, default_value_t = 200)]
+        limit: i64,
+        #[command(flatten)]
+        login: Login,
+        #[arg(long)]
+        json: bool,
     },
 }
 

@@ -7,6 +7,7 @@ mod logging;
 use clap::Parser;
 
 use cli::{Cli, Command, ConfigAction, DbAction};
+use commands::access::Db;
 
 fn main() {
     let cli = Cli::parse();
@@ -30,5 +31,14 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Db { action: DbAction::Start(f) } => commands::db::start(&config, f.json),
         Command::Db { action: DbAction::Stop(f) } => commands::db::stop(&config, f.json),
         Command::Config { action: ConfigAction::Show(f) } => commands::config::show(&config, source.as_deref(), f.json),
+        Command::User(cmd) => commands::users::run(&Db::open(&config)?, cmd),
+        Command::Category(cmd) => commands::catalog::category(&Db::open(&config)?, cmd),
+        Command::Product(cmd) => commands::catalog::product(&Db::open(&config)?, cmd),
+        Command::Stock { code, json } => commands::catalog::stock(&Db::open(&config)?, &code, json),
+        Command::Employee(cmd) => commands::catalog::employee(&Db::open(&config)?, cmd),
+        Command::Movement(cmd) => commands::ledger::movement(&Db::open(&config)?, cmd),
+        Command::Ledger(cmd) => commands::ledger::ledger_cmd(&Db::open(&config)?, cmd),
+        Command::Report(cmd) => commands::ledger::report(&Db::open(&config)?, cmd),
+        Command::Audit { from, to, limit, login, json } => commands::ledger::audit(&Db::open(&config)?, from, to, limit, &login, json),
     }
 }

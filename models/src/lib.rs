@@ -1,11 +1,13 @@
 //! Everything of Ombor Nazorat that is not drawing and not an actor: configuration, the
 //! embedded PostgreSQL cluster, migrations, domain types and every SQL statement.
 
+pub mod audit;
 pub mod cluster;
 pub mod config;
 pub mod db;
 pub mod employees;
 pub mod error;
+pub mod import;
 pub mod movements;
 pub mod password;
 pub mod permissions;

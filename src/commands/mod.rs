@@ -1,8 +1,13 @@
 //! One module per group of commands; each prints text or, with --json, JSON.
 
+pub mod access;
+pub mod catalog;
 pub mod config;
 pub mod db;
+pub mod ledger;
 pub mod run;
+pub mod table;
+pub mod users;
 
 use serde::Serialize;
 

@@ -1,0 +1,286 @@
+//! Product import from CSV or XLSX: every row checked first (errors by line number), then all
+//! rows in one transaction through COPY — nothing half-imported.
+//!
+//! Columns (header row, any order, case-insensitive): sku, qr_code, name, category, unit,
+//! min_stock, barcodes (several separated by `;`). sku and name are required; qr_code defaults
+//! to the SKU, unit to `pcs`, min_stock to 0.
+
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+use std::str::FromStr;
+
+use rust_decimal::Decimal;
+use serde::Serialize;
+use tokio_postgres::binary_copy::BinaryCopyInWriter;
+use tokio_postgres::types::Type;
+
+use crate::error::{Error, Result};
+use crate::products::MAX_CODE_LEN;
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ImportRow {
+    /// Line in the file (the header is line 1).
+    pub line: usize,
+    pub sku: String,
+    pub qr_code: String,
+    pub name: String,
+    pub category: Option<String>,
+    pub unit: String,
+    pub min_stock: Decimal,
+    pub barcodes: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RowError {
+    pub line: usize,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Default)]
+pub struct ImportReport {
+    pub rows: usize,
+    pub inserted: u64,
+    pub updated: u64,
+    pub categories_created: u64,
+    pub dry_run: bool,
+    pub errors: Vec<RowError>,
+}
+
+/// Reads a .csv or .xlsx file into rows; format errors are row errors, not failures.
+pub fn read_file(path: &Path) -> Result<(Vec<ImportRow>, Vec<RowError>)> {
+    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+    let table: Vec<Vec<String>> = match ext.as_str() {
+        "csv" | "txt" => read_csv(path)?,
+        "xlsx" | "xlsm" | "xls" | "ods" => read_sheet(path)?,
+        _ => return Err(Error::Invalid(format!("{}: use a .csv or .xlsx file", path.display()))),
+    };
+    Ok(parse_table(&table))
+}
+
+fn read_csv(path: &Path) -> Result<Vec<Vec<String>>> {
+    let bytes = std::fs::read(path).map_err(|e| Error::Invalid(format!("{}: {e}", path.display())))?;
+    let text = String::from_utf8(bytes)
+        .map_err(|_| Error::Invalid(format!("{}: the file is not UTF-8 text (save it as CSV UTF-8)", path.display())))?;
+    let text = text.trim_start_matches('\u{feff}');
+    // Excel in Uzbek/Russian locales saves CSV with `;`.
+    let first = text.lines().next().unwrap_or("");
+    let delim = if first.matches(';').count() > first.matches(',').count() { b';' } else { b',' };
+    let mut rdr = csv::ReaderBuilder::new().has_headers(false).delimiter(delim).flexible(true).from_reader(text.as_bytes());
+    let mut out = vec![];
+    for rec in rdr.records() {
+        let rec = rec.map_err(|e| Error::Invalid(format!("{}: {e}", path.display())))?;
+        out.push(rec.iter().map(str::to_string).collect());
+    }
+    Ok(out)
+}
+
+fn read_sheet(path: &Path) -> Result<Vec<Vec<String>>> {
+    use calamine::{open_workbook_auto, Data, Reader};
+    let mut wb = open_workbook_auto(path).map_err(|e| Error::Invalid(format!("{}: {e}", path.display())))?;
+    let name = wb.sheet_names().first().cloned().ok_or_else(|| Error::Invalid(format!("{}: no sheet", path.display())))?;
+    let range = wb.worksheet_range(&name).map_err(|e| Error::Invalid(format!("{}: {e}", path.display())))?;
+    Ok(range
+        .rows()
+        .map(|r| {
+            r.iter()
+                .map(|c| match c {
+                    Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
+                    Data::Empty => String::new(),
+                    other => other.to_string(),
+                })
+                .collect()
+        })
+        .collect())
+}
+
+/// The header row names the columns; each further row becomes an ImportRow or a RowError.
+pub fn parse_table(table: &[Vec<String>]) -> (Vec<ImportRow>, Vec<RowError>) {
+    let mut errors = vec![];
+    let Some(header) = table.first() else {
+        return (vec![], vec![RowError { line: 1, message: "the file is empty".into() }]);
+    };
+    let col: HashMap<String, usize> = header.iter().enumerate().map(|(i, h)| (h.trim().to_ascii_lowercase(), i)).collect();
+    for required in ["sku", "name"] {
+        if !col.contains_key(required) {
+            errors.push(RowError {
+                line: 1,
+                message: format!("missing column `{required}` (columns: sku, qr_code, name, category, unit, min_stock, barcodes)"),
+            });
+        }
+    }
+    if !errors.is_empty() {
+        return (vec![], errors);
+    }
+    let mut rows = vec![];
+    let (mut skus, mut codes) = (HashMap::new(), HashMap::new());
+    for (i, rec) in table.iter().enumerate().skip(1) {
+        let line = i + 1;
+        let get = |name: &str| col.get(name).and_then(|&c| rec.get(c)).map(|s| s.trim().to_string()).unwrap_or_default();
+        if rec.iter().all(|c| c.trim().is_empty()) {
+            continue;
+        }
+        let mut err = |m: String| errors.push(RowError { line, message: m });
+        let sku = get("sku");
+        let name = get("name");
+        let qr = Some(get("qr_code")).filter(|s| !s.is_empty()).unwrap_or_else(|| sku.clone());
+        let unit = Some(get("unit")).filter(|s| !s.is_empty()).unwrap_or_else(|| "pcs".into()).to_ascii_lowercase();
+        let min_stock = match get("min_stock").replace(',', ".").as_str() {
+            "" => Decimal::ZERO,
+            s => match Decimal::from_str(s) {
+                Ok(d) if d >= Decimal::ZERO => d,
+                _ => {
+                    err(format!("min_stock `{s}` is not a number ≥ 0"));
+                    continue;
+                }
+            },
+        };
+        let barcodes: Vec<String> = get("barcodes").split([';', '|']).map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect();
+        let mut bad = false;
+        for (what, v, max) in [("sku", &sku, 64), ("name", &name, 300), ("qr_code", &qr, MAX_CODE_LEN)] {
+            if v.is_empty() {
+                err(format!("{what} is empty"));
+                bad = true;
+            } else if v.chars().count() > max {
+                err(format!("{what} is longer than {max} characters"));
+                bad = true;
+            } else if v.chars().any(char::is_control) {
+                err(format!("{what} contains control characters"));
+                bad = true;
+            }
+        }
+        if barcodes.iter().any(|b| b.chars().count() > MAX_CODE_LEN || b.chars().any(char::is_control)) {
+            err("a barcode is too long or has control characters".into());
+            bad = true;
+        }
+        if let Some(prev) = skus.insert(sku.to_lowercase(), line) {
+            err(format!("sku `{sku}` already on line {prev}"));
+            bad = true;
+        }
+        if let Some(prev) = codes.insert(qr.clone(), line) {
+            err(format!("qr_code `{qr}` already on line {prev}"));
+            bad = true;
+        }
+        if bad {
+            continue;
+        }
+        let category = Some(get("category")).filter(|s| !s.is_empty());
+        rows.push(ImportRow { line, sku, qr_code: qr, name, category, unit, min_stock, barcodes });
+    }
+    (rows, errors)
+}
+
+/// Checks rows against the database (units, existing SKUs/codes) and, unless `dry_run` or
+/// any error, imports them all. Needs a session with manage_products (set on `c`).
+pub async fn import_products(
+    c: &tokio_postgres::Transaction<'_>,
+    rows: &[ImportRow],
+    mut errors: Vec<RowError>,
+    update: bool,
+    dry_run: bool,
+) -> Result<ImportReport> {
+    let units: HashSet<String> = c.query("SELECT code FROM units", &[]).await?.iter().map(|r| r.get(0)).collect();
+    for r in rows {
+        if !units.contains(&r.unit) {
+            errors.push(RowError { line: r.line, message: format!("unknown unit `{}` (known: {})", r.unit, sorted(&units)) });
+        }
+    }
+    // What already exists: by SKU (update or conflict) and by code (used by another product).
+    let skus: Vec<String> = rows.iter().map(|r| r.sku.clone()).collect();
+    let qrs: Vec<String> = rows.iter().map(|r| r.qr_code.clone()).collect();
+    let existing: HashMap<String, i64> =
+        c.query("SELECT sku, id FROM products WHERE sku = ANY($1)", &[&skus]).await?.iter().map(|r| (r.get(0), r.get(1))).collect();
+    let qr_owner: HashMap<String, String> =
+        c.query("SELECT qr_code, sku FROM products WHERE qr_code = ANY($1)", &[&qrs]).await?.iter().map(|r| (r.get(0), r.get(1))).collect();
+    for r in rows {
+        if existing.contains_key(&r.sku) && !update {
+            errors.push(RowError { line: r.line, message: format!("sku `{}` already exists (use --update to change it)", r.sku) });
+        }
+        if let Some(owner) = qr_owner.get(&r.qr_code).filter(|o| **o != r.sku) {
+            errors.push(RowError { line: r.line, message: format!("qr_code `{}` belongs to product `{owner}`", r.qr_code) });
+        }
+    }
+    errors.sort_by_key(|e| e.line);
+    let mut report = ImportReport { rows: rows.len(), dry_run, errors, ..Default::default() };
+    if !report.errors.is_empty() || dry_run {
+        return Ok(report);
+    }
+    let cats: Vec<String> = rows.iter().filter_map(|r| r.category.clone()).collect::<HashSet<_>>().into_iter().collect();
+    report.categories_created = c
+        .execute(
+            "INSERT INTO categories (name) SELECT DISTINCT btrim(n) FROM unnest($1::text[]) n ON CONFLICT ((lower(name))) DO NOTHING",
+            &[&cats],
+        )
+        .await?;
+    c.batch_execute(
+        "CREATE TEMP TABLE import_rows (sku text, qr_code text, name text, category text, unit text, min_stock numeric, barcodes text[]) ON COMMIT DROP",
+    )
+    .await?;
+    let sink = c.copy_in("COPY import_rows FROM STDIN (FORMAT binary)").await?;
+    let writer =
+        BinaryCopyInWriter::new(sink, &[Type::TEXT, Type::TEXT, Type::TEXT, Type::TEXT, Type::TEXT, Type::NUMERIC, Type::TEXT_ARRAY]);
+    futures::pin_mut!(writer);
+    for r in rows {
+        writer.as_mut().write(&[&r.sku, &r.qr_code, &r.name, &r.category, &r.unit, &r.min_stock, &r.barcodes]).await?;
+    }
+    writer.finish().await?;
+    report.updated = c
+        .execute(
+            "UPDATE products p SET name = i.name, qr_code = i.qr_code, unit = i.unit, min_stock = i.min_stock, updated_at = now(),
+                    category_id = (SELECT id FROM categories c WHERE lower(c.name) = lower(i.category))
+               FROM import_rows i WHERE p.sku = i.sku",
+            &[],
+        )
+        .await?;
+    report.inserted = c
+        .execute(
+            "INSERT INTO products (sku, qr_code, name, category_id, unit, min_stock)
+             SELECT i.sku, i.qr_code, i.name, (SELECT id FROM categories c WHERE lower(c.name) = lower(i.category)), i.unit, i.min_stock
+               FROM import_rows i WHERE NOT EXISTS (SELECT 1 FROM products p WHERE p.sku = i.sku)",
+            &[],
+        )
+        .await?;
+    c.execute(
+        "INSERT INTO product_barcodes (code, product_id)
+         SELECT DISTINCT b, p.id FROM import_rows i JOIN products p ON p.sku = i.sku, unnest(i.barcodes) b
+         ON CONFLICT (code) DO UPDATE SET product_id = excluded.product_id",
+        &[],
+    )
+    .await?;
+    Ok(report)
+}
+
+fn sorted(set: &HashSet<String>) -> String {
+    let mut v: Vec<&String> = set.iter().collect();
+    v.sort();
+    v.into_iter().cloned().collect::<Vec<_>>().join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(rows: &[&[&str]]) -> Vec<Vec<String>> {
+        rows.iter().map(|r| r.iter().map(|s| s.to_string()).collect()).collect()
+    }
+
+    #[test]
+    fn parses_and_reports_by_line() {
+        let (rows, errors) = parse_table(&t(&[
+            &["SKU", "Name", "unit", "min_stock", "barcodes", "category"],
+            &["A-1", "Un", "kg", "2,5", "111;222", "Oziq-ovqat"],
+            &["", "No sku", "", "", "", ""],
+            &["A-1", "Dup", "", "", "", ""],
+            &["B-2", "Bad min", "", "-1", "", ""],
+            &["", "", "", "", "", ""],
+            &["C-3", "Fine", "", "", "", ""],
+        ]));
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0].min_stock, Decimal::from_str("2.5").unwrap());
+        assert_eq!(rows[0].qr_code, "A-1");
+        assert_eq!(rows[0].barcodes, vec!["111", "222"]);
+        let lines: Vec<usize> = errors.iter().map(|e| e.line).collect();
+        assert_eq!(lines, vec![3, 4, 5]);
+        let (_, errors) = parse_table(&t(&[&["code", "title"]]));
+        assert!(errors[0].message.contains("missing column `sku`"));
+    }
+}

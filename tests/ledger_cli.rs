@@ -1,0 +1,208 @@
+//! Users, catalogue, import, reports, reversal, verify and audit through the real `ombor`
+//! binary against its own embedded cluster.
+
+mod common;
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+use common::*;
+
+struct Kiosk {
+    data: tempfile::TempDir,
+}
+
+impl Kiosk {
+    fn new() -> Kiosk {
+        let k = Kiosk { data: data_dir() };
+        run_ok(&mut k.cmd(&["db", "start"]));
+        k
+    }
+
+    fn cmd(&self, args: &[&str]) -> Command {
+        let mut c = ombor();
+        c.args(args).env("OMBOR_DATA_DIR", self.data.path()).env("OMBOR_GENERAL_STATION", "dock-1");
+        c
+    }
+
+    /// Runs with `stdin` piped in; returns (success, stdout, stderr).
+    fn with_stdin(&self, args: &[&str], stdin: &[u8]) -> (bool, String, String) {
+        let mut child = self.cmd(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+        // The program may stop reading early (a 2 MB "password"): a closed pipe is fine.
+        let _ = child.stdin.take().unwrap().write_all(stdin);
+        let out = child.wait_with_output().unwrap();
+        (out.status.success(), String::from_utf8_lossy(&out.stdout).into(), String::from_utf8_lossy(&out.stderr).into())
+    }
+
+    fn ok_json(&self, args: &[&str], stdin: &str) -> serde_json::Value {
+        let (ok, out, err) = self.with_stdin(args, stdin.as_bytes());
+        assert!(ok, "{args:?} failed: {err}");
+        serde_json::from_str(&out).unwrap_or_else(|e| panic!("{args:?}: not JSON ({e}): {out}"))
+    }
+
+    fn err(&self, args: &[&str], stdin: &str) -> String {
+        let (ok, out, err) = self.with_stdin(args, stdin.as_bytes());
+        assert!(!ok, "{args:?} should fail: {out}");
+        err
+    }
+}
+
+impl Drop for Kiosk {
+    fn drop(&mut self) {
+        let _ = self.cmd(&["db", "stop"]).output();
+    }
+}
+
+const BOSS: &str = "boss-password-1\n";
+
+#[test]
+fn users_roles_and_login_errors() {
+    let k = Kiosk::new();
+    assert!(k
+        .err(&["user", "add", "--username", "op", "--role", "operator", "--password-stdin"], "op-password-1\n")
+        .contains("first user must be an admin"));
+    let v = k.ok_json(&["user", "add", "--username", "boss", "--role", "admin", "--password-stdin", "--json"], BOSS);
+    assert!(v["id"].as_i64().unwrap() > 0);
+    // Later users need an admin's login: the admin's password first, then the new one.
+    assert!(k
+        .err(&["user", "add", "--username", "op", "--role", "operator", "--password-stdin"], "op-password-1\n")
+        .contains("needs a login"));
+    k.ok_json(
+        &["user", "add", "--username", "op", "--role", "operator", "--user", "boss", "--password-stdin", "--json"],
+        "boss-password-1\nop-password-1\n",
+    );
+    k.ok_json(
+        &["user", "add", "--username", "viewer", "--role", "viewer", "--user", "boss", "--password-stdin", "--json"],
+        "boss-password-1\nviewer-pass-1\n",
+    );
+    let e = k.err(&["user", "list", "--user", "boss", "--password-stdin"], "wrong-password\n");
+    assert!(e.contains("wrong username or password"), "{e}");
+    let e2 = k.err(&["user", "list", "--user", "ghost", "--password-stdin"], "wrong-password\n");
+    assert_eq!(e, e2, "the same message for an unknown user");
+    let e = k.err(&["user", "list", "--user", "op", "--password-stdin"], "op-password-1\n");
+    assert!(e.contains("may not manage_users"), "{e}");
+    let (ok, _, e) = k.with_stdin(&["user", "list", "--user", "boss", "--password-stdin"], b"\xff\xfe\n");
+    assert!(!ok && e.contains("not valid UTF-8"), "{e}");
+    let (ok, _, e) = k.with_stdin(&["user", "list", "--user", "boss", "--password-stdin"], &vec![b'x'; 2 << 20]);
+    assert!(!ok && e.contains("wrong username or password"), "{e}");
+    let users = k.ok_json(&["user", "list", "--user", "boss", "--password-stdin", "--json"], BOSS);
+    assert_eq!(users.as_array().unwrap().len(), 3);
+    assert!(!serde_json::to_string(&users).unwrap().contains("argon2"), "no hashes printed");
+    k.ok_json(&["user", "role", "op", "viewer", "--user", "boss", "--password-stdin", "--json"], BOSS);
+    k.ok_json(&["user", "disable", "viewer", "--user", "boss", "--password-stdin", "--json"], BOSS);
+    assert!(k.err(&["user", "list", "--user", "viewer", "--password-stdin"], "viewer-pass-1\n").contains("wrong username or password"));
+    k.ok_json(&["user", "passwd", "op", "--user", "boss", "--password-stdin", "--json"], "boss-password-1\nnew-op-password\n");
+    assert!(k.err(&["user", "disable", "boss", "--user", "boss", "--password-stdin"], BOSS).contains("last active admin"));
+    let audit = k.ok_json(&["audit", "--user", "boss", "--password-stdin", "--json"], BOSS);
+    let actions: Vec<&str> = audit.as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+    for a in ["user.create", "user.role", "user.active", "user.password", "login.ok", "login.failed", "logout.manual"] {
+        assert!(actions.contains(&a), "{a} in {actions:?}");
+    }
+}
+
+#[test]
+fn catalogue_import_reports_and_verify() {
+    let k = Kiosk::new();
+    k.ok_json(&["user", "add", "--username", "boss", "--role", "admin", "--password-stdin", "--json"], BOSS);
+    fn with<'a>(args: &[&'a str]) -> Vec<&'a str> {
+        [args, &["--user", "boss", "--password-stdin", "--json"][..]].concat()
+    }
+    let cat = k.ok_json(&with(&["category", "add", "Qurilish"]), BOSS);
+    assert!(cat["id"].as_i64().is_some());
+    let p = k.ok_json(
+        &with(&[
+            "product",
+            "add",
+            "--sku",
+            "CEM-50",
+            "--qr",
+            "QR-000123",
+            "--name",
+            "Sement 50 kg",
+            "--category",
+            "Qurilish",
+            "--unit",
+            "box",
+            "--min-stock",
+            "10",
+            "--barcode",
+            "4780001112223",
+        ]),
+        BOSS,
+    );
+    assert_eq!(p["stock"], "0");
+    assert_eq!(p["category"], "Qurilish");
+    for code in ["QR-000123", "CEM-50", "4780001112223"] {
+        let s = k.ok_json(&["stock", code, "--json"], "");
+        assert_eq!(s["sku"], "CEM-50");
+    }
+    let e = k.err(&["stock", &"Z".repeat(10_000)], "");
+    assert!(e.contains("no product with the code"), "{e}");
+    assert!(e.len() < 400, "the message does not repeat a huge code");
+    // Import: a file with errors imports nothing and names the lines.
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(&bad, "sku;name;unit;min_stock;category;barcodes\nA-1;Mix;kg;2,5;Qurilish;111|222\nA-2;;pcs;;;\nA-3;Gallon;barrel;;;\nCEM-50;Again;pcs;;;\n").unwrap();
+    let (ok, out, _) = k.with_stdin(&with(&["product", "import", bad.to_str().unwrap()]), BOSS.as_bytes());
+    assert!(!ok);
+    let report: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let lines: Vec<i64> = report["errors"].as_array().unwrap().iter().map(|e| e["line"].as_i64().unwrap()).collect();
+    assert_eq!(lines, vec![3, 4, 5], "{report}");
+    assert_eq!(k.ok_json(&["product", "list", "--json"], "").as_array().unwrap().len(), 1, "nothing half-imported");
+    let good = dir.path().join("good.csv");
+    let mut text = String::from("sku,qr_code,name,category,unit,min_stock\n");
+    for i in 0..2000 {
+        text += &format!("IMP-{i},QI-{i},Mahsulot {i},Import {},pcs,{}\n", i % 7, i % 3);
+    }
+    std::fs::write(&good, text).unwrap();
+    let dry = k.ok_json(&with(&["product", "import", good.to_str().unwrap(), "--dry-run"]), BOSS);
+    assert_eq!((dry["rows"].as_i64(), dry["inserted"].as_i64()), (Some(2000), Some(0)));
+    let r = k.ok_json(&with(&["product", "import", good.to_str().unwrap()]), BOSS);
+    assert_eq!((r["inserted"].as_i64(), r["categories_created"].as_i64()), (Some(2000), Some(7)));
+    let e = k.err(&with(&["product", "import", good.to_str().unwrap()]), BOSS);
+    assert!(e.is_empty() || !e.contains("panicked"));
+    let r = k.ok_json(&with(&["product", "import", good.to_str().unwrap(), "--update"]), BOSS);
+    assert_eq!((r["inserted"].as_i64(), r["updated"].as_i64()), (Some(0), Some(2000)));
+    let page = k.ok_json(&["product", "list", "--search", "mahsulot 19", "--limit", "500", "--json"], "");
+    assert_eq!(page.as_array().unwrap().len(), 111, "19, 190-199, 1900-1999");
+    let low = k.ok_json(&["product", "list", "--low", "--limit", "5000", "--json"], "");
+    assert_eq!(low.as_array().unwrap().len(), 1 + 2000 * 2 / 3, "min_stock 1 or 2 with no stock, plus the cement");
+    // Reports in every format.
+    let csv_path = dir.path().join("stock.csv");
+    run_ok(
+        k.cmd(&["report", "stock", "--format", "csv", "--out", csv_path.to_str().unwrap(), "--user", "boss", "--password-stdin"])
+            .stdin(std::fs::File::open(write_tmp(&dir, BOSS)).unwrap()),
+    );
+    let csv_text = std::fs::read_to_string(&csv_path).unwrap();
+    assert!(
+        csv_text.starts_with("sku,code,name,category,stock,unit,min_stock\n")
+            && csv_text.contains("CEM-50,QR-000123,Sement 50 kg,Qurilish,0,box,10"),
+        "{}",
+        &csv_text[..200]
+    );
+    let xlsx = dir.path().join("low.xlsx");
+    run_ok(
+        k.cmd(&["report", "low", "--format", "xlsx", "--out", xlsx.to_str().unwrap(), "--user", "boss", "--password-stdin"])
+            .stdin(std::fs::File::open(write_tmp(&dir, BOSS)).unwrap()),
+    );
+    assert_eq!(&std::fs::read(&xlsx).unwrap()[..2], b"PK", "an XLSX is a zip");
+    let v = k.ok_json(&["ledger", "verify", "--user", "boss", "--password-stdin", "--json"], BOSS);
+    assert_eq!(v["products"], 2001);
+    assert!(v["first_broken_link"].is_null());
+    let e = k.ok_json(&with(&["employee", "add", "--name", "Alisher Karimov", "--personnel-no", "T-17"]), BOSS);
+    let id = e["id"].as_i64().unwrap().to_string();
+    assert_eq!(k.ok_json(&["employee", "list", "--json"], "")[0]["full_name"], "Alisher Karimov");
+    k.ok_json(&with(&["employee", "deactivate", &id]), BOSS);
+    assert!(k.ok_json(&["employee", "list", "--json"], "").as_array().unwrap().is_empty());
+    assert_eq!(k.ok_json(&["employee", "list", "--all", "--json"], "").as_array().unwrap().len(), 1);
+}
+
+fn write_tmp(dir: &tempfile::TempDir, text: &str) -> std::path::PathBuf {
+    let p = dir.path().join(format!("stdin-{}", rand_suffix()));
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+fn rand_suffix() -> u128 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos()
+}
