@@ -119,7 +119,9 @@ pub fn parse_table(table: &[Vec<String>]) -> (Vec<ImportRow>, Vec<RowError>) {
         if rec.iter().all(|c| c.trim().is_empty()) {
             continue;
         }
-        let mut err = |m: String| errors.push(RowError { line, message: m });
+        // Every problem of a row goes into one message, so each bad line is reported once.
+        let mut problems: Vec<String> = vec![];
+        let mut err = |m: String| problems.push(m);
         let sku = get("sku");
         let name = get("name");
         let qr = Some(get("qr_code")).filter(|s| !s.is_empty()).unwrap_or_else(|| sku.clone());
@@ -130,37 +132,33 @@ pub fn parse_table(table: &[Vec<String>]) -> (Vec<ImportRow>, Vec<RowError>) {
                 Ok(d) if d >= Decimal::ZERO => d,
                 _ => {
                     err(format!("min_stock `{s}` is not a number ≥ 0"));
-                    continue;
+                    Decimal::ZERO
                 }
             },
         };
         let barcodes: Vec<String> = get("barcodes").split([';', '|']).map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect();
-        let mut bad = false;
         for (what, v, max) in [("sku", &sku, 64), ("name", &name, 300), ("qr_code", &qr, MAX_CODE_LEN)] {
             if v.is_empty() {
-                err(format!("{what} is empty"));
-                bad = true;
+                if what != "qr_code" || !sku.is_empty() {
+                    err(format!("{what} is empty"));
+                }
             } else if v.chars().count() > max {
                 err(format!("{what} is longer than {max} characters"));
-                bad = true;
             } else if v.chars().any(char::is_control) {
                 err(format!("{what} contains control characters"));
-                bad = true;
             }
         }
         if barcodes.iter().any(|b| b.chars().count() > MAX_CODE_LEN || b.chars().any(char::is_control)) {
             err("a barcode is too long or has control characters".into());
-            bad = true;
         }
-        if let Some(prev) = skus.insert(sku.to_lowercase(), line) {
+        if let Some(prev) = skus.insert(sku.to_lowercase(), line).filter(|_| !sku.is_empty()) {
             err(format!("sku `{sku}` already on line {prev}"));
-            bad = true;
         }
-        if let Some(prev) = codes.insert(qr.clone(), line) {
+        if let Some(prev) = codes.insert(qr.clone(), line).filter(|_| qr != sku) {
             err(format!("qr_code `{qr}` already on line {prev}"));
-            bad = true;
         }
-        if bad {
+        if !problems.is_empty() {
+            errors.push(RowError { line, message: problems.join("; ") });
             continue;
         }
         let category = Some(get("category")).filter(|s| !s.is_empty());
