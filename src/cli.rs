@@ -63,6 +63,12 @@ pub enum Command {
     /// Reports: stock, low stock, movements, daily totals — as a table, CSV, XLSX or JSON.
     #[command(subcommand)]
     Report(ReportCommand),
+    /// Import from an older system.
+    #[command(subcommand)]
+    Import(ImportCommand),
+    /// Benchmarks that print figures.
+    #[command(subcommand)]
+    Bench(BenchCommand),
     /// The audit log: logins, user changes, reversals, backups (admin).
     Audit {
         #[arg(long, value_parser = crate::commands::ledger::parse_time)]
@@ -99,4 +105,30 @@ pub enum DbAction {
 pub enum ConfigAction {
     /// Print the configuration in effect, with secrets masked.
     Show(JsonFlag),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ImportCommand {
+    /// Products and categories from an older system's SQLite database (admin), read-only on the
+    /// file, all rows or none. Mapping: docs/import-sqlite.md.
+    Sqlite {
+        file: PathBuf,
+        /// Check every row and report, write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Update products whose SKU exists instead of refusing them.
+        #[arg(long)]
+        update: bool,
+        #[command(flatten)]
+        login: Login,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum BenchCommand {
+    /// Lookup and post latency through the Ledger actor at a million products, and throughput
+    /// beside pgbench on the same server.
+    Ledger(crate::commands::bench::LedgerBench),
 }

@@ -6,7 +6,7 @@ mod logging;
 
 use clap::Parser;
 
-use cli::{Cli, Command, ConfigAction, DbAction};
+use cli::{BenchCommand, Cli, Command, ConfigAction, DbAction, ImportCommand};
 use commands::access::Db;
 
 fn main() {
@@ -39,6 +39,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Movement(cmd) => commands::ledger::movement(&Db::open(&config)?, cmd),
         Command::Ledger(cmd) => commands::ledger::ledger_cmd(&Db::open(&config)?, cmd),
         Command::Report(cmd) => commands::ledger::report(&Db::open(&config)?, cmd),
+        Command::Import(ImportCommand::Sqlite { file, dry_run, update, login, json }) => {
+            let rows = models::import::parse_table(&models::import::read_sqlite(&file)?);
+            commands::catalog::import(&Db::open(&config)?, rows, dry_run, update, &login, json)
+        }
+        Command::Bench(BenchCommand::Ledger(args)) => commands::bench::ledger(&config, args),
         Command::Audit { from, to, limit, login, json } => commands::ledger::audit(&Db::open(&config)?, from, to, limit, &login, json),
     }
 }

@@ -163,10 +163,31 @@ fn catalogue_import_reports_and_verify() {
     assert!(e.is_empty() || !e.contains("panicked"));
     let r = k.ok_json(&with(&["product", "import", good.to_str().unwrap(), "--update"]), BOSS);
     assert_eq!((r["inserted"].as_i64(), r["updated"].as_i64()), (Some(0), Some(2000)));
+    // An older system's SQLite file: its own column names, categories by id, read-only.
+    let old = dir.path().join("eski_ombor.db");
+    {
+        let db = rusqlite::Connection::open(&old).unwrap();
+        db.execute_batch(
+            "CREATE TABLE categories (id INTEGER PRIMARY KEY, name TEXT);
+             CREATE TABLE products (id INTEGER PRIMARY KEY, code TEXT, name TEXT, barcode TEXT, category_id INT, min_qty REAL, qty REAL);
+             INSERT INTO categories VALUES (1, 'Eski tizim'), (2, 'Qurilish');
+             INSERT INTO products (code, name, barcode, category_id, min_qty, qty) VALUES
+               ('OLD-1', 'Mix 100 mm', '4780000000011', 1, 5, 12),
+               ('OLD-2', 'Bo''yoq oq', NULL, 2, 2.5, 0),
+               ('OLD-3', 'Shpaklyovka', '4780000000035', 1, 0, 3);",
+        )
+        .unwrap();
+    }
+    let r = k.ok_json(&with(&["import", "sqlite", old.to_str().unwrap()]), BOSS);
+    assert_eq!((r["inserted"].as_i64(), r["categories_created"].as_i64()), (Some(3), Some(1)), "{r}");
+    let s = k.ok_json(&["stock", "4780000000011", "--json"], "");
+    assert_eq!((s["sku"].as_str(), s["category"].as_str(), s["stock"].as_str()), (Some("OLD-1"), Some("Eski tizim"), Some("0")));
+    let e = k.err(&with(&["import", "sqlite", good.to_str().unwrap()]), BOSS);
+    assert!(e.contains("not a readable SQLite database"), "{e}");
     let page = k.ok_json(&["product", "list", "--search", "mahsulot 19", "--limit", "500", "--json"], "");
     assert_eq!(page.as_array().unwrap().len(), 111, "19, 190-199, 1900-1999");
     let low = k.ok_json(&["product", "list", "--low", "--limit", "5000", "--json"], "");
-    assert_eq!(low.as_array().unwrap().len(), 1 + 2000 * 2 / 3, "min_stock 1 or 2 with no stock, plus the cement");
+    assert_eq!(low.as_array().unwrap().len(), 1 + 2000 * 2 / 3 + 2, "min_stock 1 or 2 with no stock, plus the cement and OLD-1, OLD-2");
     // Reports in every format.
     let csv_path = dir.path().join("stock.csv");
     run_ok(
@@ -187,7 +208,7 @@ fn catalogue_import_reports_and_verify() {
     );
     assert_eq!(&std::fs::read(&xlsx).unwrap()[..2], b"PK", "an XLSX is a zip");
     let v = k.ok_json(&["ledger", "verify", "--user", "boss", "--password-stdin", "--json"], BOSS);
-    assert_eq!(v["products"], 2001);
+    assert_eq!(v["products"], 2004);
     assert!(v["first_broken_link"].is_null());
     let e = k.ok_json(&with(&["employee", "add", "--name", "Alisher Karimov", "--personnel-no", "T-17"]), BOSS);
     let id = e["id"].as_i64().unwrap().to_string();

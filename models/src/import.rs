@@ -4,6 +4,9 @@
 //! Columns (header row, any order, case-insensitive): sku, qr_code, name, category, unit,
 //! min_stock, barcodes (several separated by `;`). sku and name are required; qr_code defaults
 //! to the SKU, unit to `pcs`, min_stock to 0.
+//!
+//! An older system's SQLite database is read through the same checks; see [`read_sqlite`] for
+//! the column mapping.
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
@@ -52,7 +55,8 @@ pub fn read_file(path: &Path) -> Result<(Vec<ImportRow>, Vec<RowError>)> {
     let table: Vec<Vec<String>> = match ext.as_str() {
         "csv" | "txt" => read_csv(path)?,
         "xlsx" | "xlsm" | "xls" | "ods" => read_sheet(path)?,
-        _ => return Err(Error::Invalid(format!("{}: use a .csv or .xlsx file", path.display()))),
+        "sqlite" | "sqlite3" | "db" => read_sqlite(path)?,
+        _ => return Err(Error::Invalid(format!("{}: use a .csv, .xlsx or SQLite (.db, .sqlite) file", path.display()))),
     };
     Ok(parse_table(&table))
 }
@@ -91,6 +95,80 @@ fn read_sheet(path: &Path) -> Result<Vec<Vec<String>>> {
                 .collect()
         })
         .collect())
+}
+
+/// Where an older system keeps its products: the first of these tables found.
+pub const SQLITE_TABLES: &[&str] = &["products", "product", "items", "goods", "mahsulotlar", "tovarlar"];
+
+/// The SQLite column names accepted for each of our columns, first match wins (case-insensitive).
+/// A `category_id` column is resolved through a `categories` table (`id`, `name`).
+pub const SQLITE_COLUMNS: &[(&str, &[&str])] = &[
+    ("sku", &["sku", "code", "article", "artikul", "kod"]),
+    ("qr_code", &["qr_code", "qr", "qrcode", "barcode", "shtrix_kod"]),
+    ("name", &["name", "title", "nomi", "product_name"]),
+    ("category", &["category", "category_name", "kategoriya"]),
+    ("unit", &["unit", "birlik", "uom"]),
+    ("min_stock", &["min_stock", "min_qty", "min_quantity", "minimum"]),
+    ("barcodes", &["barcodes", "extra_barcodes"]),
+];
+
+/// Reads the products of an older system's SQLite database into the same table shape as a CSV
+/// (header: sku, qr_code, name, category, unit, min_stock, barcodes). Stock quantities are not
+/// carried over: every quantity here is a sum of movements with a face confirmation, so opening
+/// balances are posted as IN movements after the import. The file is opened read-only.
+pub fn read_sqlite(path: &Path) -> Result<Vec<Vec<String>>> {
+    use rusqlite::{types::ValueRef, Connection, OpenFlags};
+    let bad = |e: rusqlite::Error| Error::Invalid(format!("{}: not a readable SQLite database ({e})", path.display()));
+    let db = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX).map_err(bad)?;
+    let mut stmt = db.prepare("SELECT name FROM sqlite_master WHERE type IN ('table', 'view') ORDER BY name").map_err(bad)?;
+    let tables: Vec<String> = stmt.query_map([], |r| r.get(0)).map_err(bad)?.collect::<std::result::Result<_, _>>().map_err(bad)?;
+    let Some(table) = SQLITE_TABLES.iter().find_map(|want| tables.iter().find(|t| t.eq_ignore_ascii_case(want))) else {
+        return Err(Error::Invalid(format!(
+            "{}: no products table (looked for {}; the file has: {})",
+            path.display(),
+            SQLITE_TABLES.join(", "),
+            if tables.is_empty() { "no tables".to_string() } else { tables.join(", ") }
+        )));
+    };
+    let quote = |name: &str| format!("\"{}\"", name.replace('"', "\"\""));
+    let mut stmt = db.prepare(&format!("SELECT name FROM pragma_table_info({})", quote_literal(table))).map_err(bad)?;
+    let columns: Vec<String> = stmt.query_map([], |r| r.get(0)).map_err(bad)?.collect::<std::result::Result<_, _>>().map_err(bad)?;
+    let find = |names: &[&str]| names.iter().find_map(|n| columns.iter().find(|c| c.eq_ignore_ascii_case(n)).cloned());
+    let has_categories = tables.iter().any(|t| t.eq_ignore_ascii_case("categories"));
+    let mut select = vec![];
+    for (ours, theirs) in SQLITE_COLUMNS {
+        let expr = match (find(theirs), *ours) {
+            (Some(c), _) => format!("p.{}", quote(&c)),
+            (None, "category") if has_categories && find(&["category_id"]).is_some() => {
+                format!("(SELECT c.name FROM categories c WHERE c.id = p.{})", quote(&find(&["category_id"]).unwrap_or_default()))
+            }
+            _ => "NULL".to_string(),
+        };
+        select.push(expr);
+    }
+    // Rows come in the table's own order, so "line N" is the (N-1)th product of the old system.
+    let sql = format!("SELECT {} FROM {} p", select.join(", "), quote(table));
+    let mut stmt = db.prepare(&sql).map_err(bad)?;
+    let mut out = vec![SQLITE_COLUMNS.iter().map(|(ours, _)| ours.to_string()).collect::<Vec<_>>()];
+    let mut rows = stmt.query([]).map_err(bad)?;
+    while let Some(row) = rows.next().map_err(bad)? {
+        let mut cells = vec![];
+        for i in 0..SQLITE_COLUMNS.len() {
+            cells.push(match row.get_ref(i).map_err(bad)? {
+                ValueRef::Null => String::new(),
+                ValueRef::Integer(n) => n.to_string(),
+                ValueRef::Real(f) => f.to_string(),
+                ValueRef::Text(t) => String::from_utf8_lossy(t).into_owned(),
+                ValueRef::Blob(_) => "\u{1}".to_string(), // a control character: the row is reported, not imported
+            });
+        }
+        out.push(cells);
+    }
+    Ok(out)
+}
+
+fn quote_literal(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "''"))
 }
 
 /// The header row names the columns; each further row becomes an ImportRow or a RowError.

@@ -278,45 +278,7 @@ pub fn product(db: &Db, cmd: ProductCommand) -> anyhow::Result<()> {
             print(json, &p, || product_card(&p));
         }
         ProductCommand::Import { file, dry_run, update, login, json } => {
-            let (rows, errors) = models::import::read_file(&file)?;
-            let auth = db.login(&login)?;
-            let started = std::time::Instant::now();
-            let report = db.run(async {
-                auth.require(models::permissions::Action::ManageProducts)?;
-                let mut c = db.pool.get().await?;
-                let tx = models::session::begin(&mut c, Some(&auth.token)).await?;
-                let report = models::import::import_products(&tx, &rows, errors, update, dry_run).await?;
-                if report.errors.is_empty() && !dry_run {
-                    tx.commit().await?;
-                }
-                Ok::<_, models::Error>(report)
-            });
-            db.logout(&auth);
-            let report = report?;
-            let secs = started.elapsed().as_secs_f64();
-            print(json, &report, || {
-                let mut s = String::new();
-                for e in report.errors.iter().take(50) {
-                    s += &format!("line {}: {}\n", e.line, e.message);
-                }
-                if report.errors.len() > 50 {
-                    s += &format!("… and {} more errors\n", report.errors.len() - 50);
-                }
-                if !report.errors.is_empty() {
-                    s += &format!("{} errors in {} rows: nothing was imported", report.errors.len(), report.rows);
-                } else if dry_run {
-                    s += &format!("{} rows are fine (dry run: nothing was written)", report.rows);
-                } else {
-                    s += &format!(
-                        "imported {} rows: {} new, {} updated, {} new categories, in {secs:.1} s",
-                        report.rows, report.inserted, report.updated, report.categories_created
-                    );
-                }
-                s
-            });
-            if !report.errors.is_empty() {
-                std::process::exit(1);
-            }
+            import(db, models::import::read_file(&file)?, dry_run, update, &login, json)?;
         }
     }
     Ok(())
@@ -362,6 +324,57 @@ pub fn employee(db: &Db, cmd: EmployeeCommand) -> anyhow::Result<()> {
             let e = e?;
             print(json, &e, || format!("deactivated employee {} (id {})", e.full_name, e.id));
         }
+    }
+    Ok(())
+}
+
+/// Imports checked rows (from CSV, XLSX or an older system's SQLite file) in one transaction:
+/// all rows or none; exits 1 when any row is refused.
+pub fn import(
+    db: &Db,
+    (rows, errors): (Vec<models::import::ImportRow>, Vec<models::import::RowError>),
+    dry_run: bool,
+    update: bool,
+    login: &Login,
+    json: bool,
+) -> anyhow::Result<()> {
+    let auth = db.login(login)?;
+    let started = std::time::Instant::now();
+    let report = db.run(async {
+        auth.require(models::permissions::Action::ManageProducts)?;
+        let mut c = db.pool.get().await?;
+        let tx = models::session::begin(&mut c, Some(&auth.token)).await?;
+        let report = models::import::import_products(&tx, &rows, errors, update, dry_run).await?;
+        if report.errors.is_empty() && !dry_run {
+            tx.commit().await?;
+        }
+        Ok::<_, models::Error>(report)
+    });
+    db.logout(&auth);
+    let report = report?;
+    let secs = started.elapsed().as_secs_f64();
+    print(json, &report, || {
+        let mut s = String::new();
+        for e in report.errors.iter().take(50) {
+            s += &format!("line {}: {}\n", e.line, e.message);
+        }
+        if report.errors.len() > 50 {
+            s += &format!("… and {} more errors\n", report.errors.len() - 50);
+        }
+        if !report.errors.is_empty() {
+            s += &format!("{} errors in {} rows: nothing was imported", report.errors.len(), report.rows);
+        } else if dry_run {
+            s += &format!("{} rows are fine (dry run: nothing was written)", report.rows);
+        } else {
+            s += &format!(
+                "imported {} rows: {} new, {} updated, {} new categories, in {secs:.1} s",
+                report.rows, report.inserted, report.updated, report.categories_created
+            );
+        }
+        s
+    });
+    if !report.errors.is_empty() {
+        std::process::exit(1);
     }
     Ok(())
 }

@@ -61,7 +61,8 @@ pub fn status(config: &Config, json: bool) -> anyhow::Result<()> {
         error: None,
     };
     if cluster_state.is_none() || cluster_state == Some(ClusterState::Running) {
-        match super::runtime().block_on(models::db::probe(&target.app)) {
+        // As the owner: the application's role may not read the migration history.
+        match super::runtime().block_on(models::db::probe(&target.owner)) {
             Ok((version, migration)) => {
                 st.reachable = true;
                 st.server_version = Some(version);

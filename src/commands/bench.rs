@@ -1,0 +1,236 @@
+//! `ombor bench ledger`: how fast the ledger is at warehouse scale, beside pgbench on the same
+//! server. A benchmark prints figures; it asserts nothing.
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use actix::Actor;
+use actors::ledger::{Ledger, Lookup, Post, PostRequest};
+use actors::session::{self, SessionSettings};
+use models::{Config, MovementKind, Target};
+use rust_decimal::Decimal;
+
+#[derive(clap::Args, Debug)]
+pub struct LedgerBench {
+    #[arg(long, default_value_t = 1_000_000)]
+    pub products: i64,
+    #[arg(long, default_value_t = 10_000_000)]
+    pub movements: i64,
+    /// Lookups and posts measured one after another.
+    #[arg(long, default_value_t = 5_000)]
+    pub samples: usize,
+    /// Seconds of 8 concurrent posters, and of pgbench.
+    #[arg(long, default_value_t = 10)]
+    pub seconds: u64,
+    /// Keep the bench database afterwards.
+    #[arg(long)]
+    pub keep: bool,
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> f64 {
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i].as_secs_f64() * 1000.0
+}
+
+pub fn ledger(config: &Config, args: LedgerBench) -> anyhow::Result<()> {
+    let base = Target::from_config(config)?;
+    let started = base.start_cluster()?;
+    let result = run(config, &base, &args);
+    if started {
+        if let Some(c) = &base.cluster {
+            let _ = c.stop();
+        }
+    }
+    result
+}
+
+fn run(config: &Config, base: &Target, args: &LedgerBench) -> anyhow::Result<()> {
+    let rt = super::runtime();
+    let db_name = format!("ombor_bench_{}", std::process::id());
+    let mut target = base.clone();
+    target.owner.dbname(&db_name);
+    target.app.dbname(&db_name);
+    eprintln!("bench database {db_name} on {}", base.describe());
+    rt.block_on(target.migrate())?;
+    let (owner, conn) = rt.block_on(models::db::connect(&target.owner))?;
+    rt.spawn(conn);
+
+    let t = Instant::now();
+    eprint!("products: {} … ", args.products);
+    let hash = models::password::hash("bench-password-1")?;
+    let (emp, ver) = rt.block_on(models::bench::seed_catalogue(&owner, args.products, &hash))?;
+    eprintln!("{:.1} s", t.elapsed().as_secs_f64());
+    let batch = 1_000_000.min(args.movements.max(1));
+    let mut done = 0;
+    let t = Instant::now();
+    while done < args.movements {
+        let n = batch.min(args.movements - done);
+        rt.block_on(models::bench::append_movements(&owner, n, args.products, emp, ver))?;
+        done += n;
+        eprint!(
+            "\rmovements: {done} / {} ({:.0}%) {:.0} s",
+            args.movements,
+            done as f64 * 100.0 / args.movements as f64,
+            t.elapsed().as_secs_f64()
+        );
+    }
+    eprintln!();
+    rt.block_on(owner.batch_execute("ANALYZE"))?;
+
+    let pool = target.pool(16);
+    let settings = SessionSettings::from_config(config);
+    let auth = rt.block_on(session::login(&pool, &settings, "bench", "bench-password-1"))?;
+    let sys = actix::System::new();
+    let (lookup, post, tput) = sys.block_on(async {
+        let ledger = Ledger::new(pool.clone(), "bench".into()).start();
+        let mut x: u64 = 88172645463325252;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x % args.products as u64) as i64 + 1
+        };
+        // Warm the pool and caches.
+        for _ in 0..200 {
+            let _ = ledger.send(Lookup(format!("QR-{:07}", next()))).await;
+        }
+        let mut lookups = Vec::with_capacity(args.samples);
+        for _ in 0..args.samples {
+            let code = format!("QR-{:07}", next());
+            let t = Instant::now();
+            let found = ledger.send(Lookup(code)).await.expect("actor alive")?;
+            lookups.push(t.elapsed());
+            assert!(found.is_some());
+        }
+        let first_product: i64 = pool.get().await?.query_one("SELECT min(id) FROM products", &[]).await?.get(0);
+        let mut posts = Vec::with_capacity(args.samples);
+        for _ in 0..args.samples {
+            let request = PostRequest {
+                product_id: first_product + next() - 1,
+                kind: MovementKind::In,
+                quantity: Decimal::ONE,
+                employee_id: emp,
+                verification_id: ver,
+                note: None,
+            };
+            let t = Instant::now();
+            ledger.send(Post { auth: auth.clone(), request }).await.expect("actor alive")?;
+            posts.push(t.elapsed());
+        }
+        // 8 concurrent posters for a fixed time.
+        let deadline = Instant::now() + Duration::from_secs(args.seconds);
+        let mut tasks = vec![];
+        for w in 0..8u64 {
+            let (ledger, auth) = (ledger.clone(), auth.clone());
+            let products = args.products;
+            tasks.push(actix::spawn(async move {
+                let mut n = 0u64;
+                let mut y = 0x2545F4914F6CDD1Du64 ^ (w + 1);
+                while Instant::now() < deadline {
+                    y ^= y << 13;
+                    y ^= y >> 7;
+                    y ^= y << 17;
+                    let request = PostRequest {
+                        product_id: first_product + (y % products as u64) as i64,
+                        kind: MovementKind::In,
+                        quantity: Decimal::ONE,
+                        employee_id: emp,
+                        verification_id: ver,
+                        note: None,
+                    };
+                    if ledger.send(Post { auth: auth.clone(), request }).await.map(|r| r.is_ok()).unwrap_or(false) {
+                        n += 1;
+                    }
+                }
+                n
+            }));
+        }
+        let mut total = 0;
+        for t in tasks {
+            total += t.await.unwrap_or(0);
+        }
+        Ok::<_, anyhow::Error>((lookups, posts, total as f64 / args.seconds as f64))
+    })?;
+    let (mut lookup, mut post) = (lookup, post);
+    lookup.sort();
+    post.sort();
+
+    let pgbench = run_pgbench(base, args.seconds);
+    println!(
+        "ledger bench: {} products, {} movements, fsync {}",
+        args.products,
+        args.movements,
+        rt.block_on(owner.query_one("SHOW fsync", &[]))?.get::<_, String>(0)
+    );
+    println!(
+        "lookup through the actor: p50 {:.3} ms, p99 {:.3} ms ({} samples; target p99 <= 2 ms)",
+        percentile(&lookup, 0.5),
+        percentile(&lookup, 0.99),
+        lookup.len()
+    );
+    println!(
+        "post through the actor:   p50 {:.3} ms, p99 {:.3} ms ({} samples; target p99 <= 10 ms)",
+        percentile(&post, 0.5),
+        percentile(&post, 0.99),
+        post.len()
+    );
+    println!("8 concurrent posters:     {tput:.0} movements/s");
+    match pgbench {
+        Ok(tps) => println!("pgbench TPC-B, 8 clients: {tps:.0} tps; ours / pgbench = {:.2} (target >= 0.5)", tput / tps),
+        Err(e) => println!("pgbench: not measured ({e})"),
+    }
+    drop(pool);
+    if !args.keep {
+        let mut maint = base.owner.clone();
+        maint.dbname("postgres");
+        rt.block_on(async {
+            let (c, conn) = models::db::connect(&maint).await?;
+            tokio::spawn(conn);
+            drop(owner);
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            c.batch_execute(&format!("DROP DATABASE IF EXISTS {db_name} WITH (FORCE)")).await?;
+            Ok::<_, anyhow::Error>(())
+        })?;
+    }
+    Ok(())
+}
+
+/// pgbench's TPC-B on the same server: initialise a scratch database, run 8 clients.
+fn run_pgbench(base: &Target, seconds: u64) -> anyhow::Result<f64> {
+    let bins = match &base.cluster {
+        Some(c) => c.bins.clone(),
+        None => models::cluster::PgBinaries::find(None)?,
+    };
+    let cfg = &base.owner;
+    let host = match cfg.get_hosts().first() {
+        Some(tokio_postgres::config::Host::Unix(p)) => p.display().to_string(),
+        Some(tokio_postgres::config::Host::Tcp(h)) => h.clone(),
+        None => "localhost".into(),
+    };
+    let port = cfg.get_ports().first().copied().unwrap_or(5432).to_string();
+    let user = cfg.get_user().unwrap_or("postgres").to_string();
+    let db = format!("ombor_pgbench_{}", std::process::id());
+    let pg = |program: &str, extra: &[&str]| -> anyhow::Result<String> {
+        let mut c = Command::new(bins.path(program));
+        c.args(["-h", &host, "-p", &port, "-U", &user]).args(extra);
+        if let Some(pw) = cfg.get_password() {
+            c.env("PGPASSWORD", String::from_utf8_lossy(pw).to_string());
+        }
+        let out = c.output()?;
+        if !out.status.success() {
+            anyhow::bail!("{program}: {}", String::from_utf8_lossy(&out.stderr).trim());
+        }
+        Ok(String::from_utf8_lossy(&out.stdout).to_string())
+    };
+    pg("createdb", &[&db])?;
+    let result = (|| {
+        pg("pgbench", &["-i", "-q", "-s", "10", &db])?;
+        let out = pg("pgbench", &["-c", "8", "-j", "2", "-T", &seconds.to_string(), &db])?;
+        out.lines()
+            .find(|l| l.starts_with("tps = "))
+            .and_then(|l| l["tps = ".len()..].split_whitespace().next()?.parse::<f64>().ok())
+            .ok_or_else(|| anyhow::anyhow!("no tps line in pgbench's output"))
+    })();
+    let _ = pg("dropdb", &[&db]);
+    result
+}
