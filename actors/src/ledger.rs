@@ -9,6 +9,7 @@ use models::permissions::Action;
 use models::products::{self, ProductQuery};
 use models::{session, Error, Movement, MovementKind, Product};
 use rust_decimal::Decimal;
+use std::time::{Duration, Instant};
 
 use crate::session::AuthContext;
 use crate::subscribers::Subscribers;
@@ -60,25 +61,64 @@ pub async fn lookup(pool: &Pool, code: &str) -> Result<Option<Product>, Error> {
     products::lookup(&**c, code).await
 }
 
+/// How long a posting keeps trying while the database is unreachable (a server restart, a LAN
+/// cable pulled for a moment) before the worker is told it failed.
+pub const POST_RETRY_WINDOW: Duration = Duration::from_secs(60);
+
 pub async fn post(pool: &Pool, station: &str, auth: &AuthContext, req: &PostRequest) -> Result<Posted, Error> {
-    as_user!(pool, auth, Action::PostMovement, |tx| {
-        let current = products::get(&*tx, req.product_id).await?;
-        movements::check_quantity(req.quantity, Some(current.unit_decimals as u32))?;
-        let movement = movements::post(
-            &*tx,
-            &PostMovement {
-                product_id: req.product_id,
-                kind: req.kind,
-                quantity: req.quantity,
-                employee_id: req.employee_id,
-                verification_id: req.verification_id,
-                note: req.note.clone(),
-                station: station.to_string(),
-            },
-        )
-        .await?;
-        Posted { movement, product: products::get(&*tx, req.product_id).await? }
-    })
+    post_with_request_id(pool, station, auth, req, &movements::new_request_id(), POST_RETRY_WINDOW).await
+}
+
+/// Posts under `request_id`, retrying with the same id while the database is unreachable, so the
+/// answer is definite: Ok means committed (by this try or an earlier one whose answer was lost),
+/// an error means nothing was saved — except `Unavailable` after `retry_for`, which says so.
+pub async fn post_with_request_id(
+    pool: &Pool,
+    station: &str,
+    auth: &AuthContext,
+    req: &PostRequest,
+    request_id: &[u8; 16],
+    retry_for: Duration,
+) -> Result<Posted, Error> {
+    let started = Instant::now();
+    let mut pause = Duration::from_millis(100);
+    loop {
+        let attempt: Result<Posted, Error> = async {
+            as_user!(pool, auth, Action::PostMovement, |tx| {
+                let current = products::get(&*tx, req.product_id).await?;
+                movements::check_quantity(req.quantity, Some(current.unit_decimals as u32))?;
+                let movement = movements::post_once(
+                    &*tx,
+                    &PostMovement {
+                        product_id: req.product_id,
+                        kind: req.kind,
+                        quantity: req.quantity,
+                        employee_id: req.employee_id,
+                        verification_id: req.verification_id,
+                        note: req.note.clone(),
+                        station: station.to_string(),
+                    },
+                    request_id,
+                )
+                .await?;
+                Posted { movement, product: products::get(&*tx, req.product_id).await? }
+            })
+        }
+        .await;
+        match attempt {
+            Err(Error::Unavailable(reason)) if started.elapsed() < retry_for => {
+                tracing::warn!(%reason, "database unreachable while posting; retrying with the same request id");
+                tokio::time::sleep(pause).await;
+                pause = (pause * 2).min(Duration::from_secs(2));
+            }
+            Err(Error::Unavailable(reason)) => {
+                return Err(Error::Unavailable(format!(
+                    "{reason}; the movement could not be confirmed, check the history before posting it again"
+                )))
+            }
+            other => return other,
+        }
+    }
 }
 
 pub async fn reverse(pool: &Pool, station: &str, auth: &AuthContext, movement_id: i64, reason: &str) -> Result<Movement, Error> {

@@ -242,6 +242,17 @@ impl Cluster {
     }
 
     /// Fast shutdown: open transactions are rolled back, committed work is on disk.
+    /// Stops the server the way a power cut would (immediate mode: no checkpoint, clients cut
+    /// off); the next start recovers from the WAL. For tests of what survives.
+    pub fn crash(&self) -> Result<(), ClusterError> {
+        let out = self.pg_ctl(&["stop", "-w", "-t", "60", "-m", "immediate"])?;
+        if out.status.success() {
+            Ok(())
+        } else {
+            Err(ClusterError::Command { what: "pg_ctl stop -m immediate".into(), detail: tail(&out) })
+        }
+    }
+
     pub fn stop(&self) -> Result<(), ClusterError> {
         if self.state() != ClusterState::Running {
             return Ok(());

@@ -61,14 +61,27 @@ fn from_row(r: &Row) -> Movement {
 /// Posts IN or OUT through the database's post_movement (role, verification, stock lock and
 /// check, hash chain, stock update — one transaction). Needs a session with post_movement.
 pub async fn post(c: &impl GenericClient, m: &PostMovement) -> Result<Movement> {
+    post_once(c, m, &new_request_id()).await
+}
+
+/// A fresh id for one posting; asking again with the same id never posts twice.
+pub fn new_request_id() -> [u8; 16] {
+    rand::random()
+}
+
+/// Posts `m` unless a movement with `request_id` exists, which is then returned: a retry after a
+/// lost connection learns whether the first try was committed instead of posting again.
+pub async fn post_once(c: &impl GenericClient, m: &PostMovement, request_id: &[u8; 16]) -> Result<Movement> {
     check_quantity(m.quantity, None)?;
     if m.note.as_ref().is_some_and(|n| n.chars().count() > 500) {
         return Err(Error::Invalid("the note is longer than 500 characters".into()));
     }
+    // "Saved" on the screen means on disk, whatever the server's own synchronous_commit says.
+    c.batch_execute("SET LOCAL synchronous_commit = on").await?;
     let r = c
         .query_one(
-            &format!("SELECT {COLUMNS} FROM post_movement($1, $2, $3, $4, $5, $6, $7)"),
-            &[&m.product_id, &m.kind, &m.quantity, &m.employee_id, &m.verification_id, &m.note, &m.station],
+            &format!("SELECT {COLUMNS} FROM post_movement_once($1, $2, $3, $4, $5, $6, $7, $8)"),
+            &[&&request_id[..], &m.product_id, &m.kind, &m.quantity, &m.employee_id, &m.verification_id, &m.note, &m.station],
         )
         .await?;
     Ok(from_row(&r))
