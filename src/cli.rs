@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use clap::{Args, Parser, Subcommand};
 
 use crate::commands::access::Login;
+use crate::commands::backup::{BackupCommand, BenchCommand};
 use crate::commands::catalog::{CategoryCommand, EmployeeCommand, ProductCommand};
 use crate::commands::ledger::{LedgerCommand, MovementCommand, ReportCommand};
 use crate::commands::users::UserCommand;
@@ -63,6 +64,23 @@ pub enum Command {
     /// Reports: stock, low stock, movements, daily totals — as a table, CSV, XLSX or JSON.
     #[command(subcommand)]
     Report(ReportCommand),
+    /// Backups: take one now, list them, verify a file.
+    #[command(subcommand)]
+    Backup(BackupCommand),
+    /// Restore a backup (admin): checksum, a new database, ledger verify, then the switch.
+    Restore {
+        file: PathBuf,
+        /// Do not ask for confirmation (for scripts).
+        #[arg(long)]
+        yes: bool,
+        #[command(flatten)]
+        login: Login,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Benchmarks that print figures.
+    #[command(subcommand)]
+    Bench(BenchCommand),
     /// The audit log: logins, user changes, reversals, backups (admin).
     Audit {
         #[arg(long, value_parser = crate::commands::ledger::parse_time)]

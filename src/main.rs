@@ -39,6 +39,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Movement(cmd) => commands::ledger::movement(&Db::open(&config)?, cmd),
         Command::Ledger(cmd) => commands::ledger::ledger_cmd(&Db::open(&config)?, cmd),
         Command::Report(cmd) => commands::ledger::report(&Db::open(&config)?, cmd),
+        Command::Backup(cmd) => commands::backup::backup(&config, cmd),
+        Command::Restore { file, yes, login, json } => commands::backup::restore(&config, &file, yes, &login, json),
+        Command::Bench(cmd) => commands::backup::bench(&config, cmd),
         Command::Audit { from, to, limit, login, json } => commands::ledger::audit(&Db::open(&config)?, from, to, limit, &login, json),
     }
 }

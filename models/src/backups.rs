@@ -1117,6 +1117,64 @@ pub async fn seed_ledger(
     Ok(())
 }
 
+/// Connects as `owner` and seeds its database (the benchmark's entry to `seed_ledger`).
+pub async fn seed_into(
+    owner: &tokio_postgres::Config,
+    products: i64,
+    movements: i64,
+    progress: impl FnMut(i64),
+) -> Result<(), BackupError> {
+    let (c, conn) = connect(owner).await?;
+    let h = tokio::spawn(conn);
+    seed_ledger(&c, products, movements, progress).await?;
+    drop(c);
+    let _ = h.await;
+    Ok(())
+}
+
+pub async fn count_movements(owner: &tokio_postgres::Config) -> Result<i64, BackupError> {
+    let (c, conn) = connect(owner).await?;
+    let h = tokio::spawn(conn);
+    let n: i64 = c.query_one("SELECT count(*) FROM movements", &[]).await?.get(0);
+    drop(c);
+    let _ = h.await;
+    Ok(n)
+}
+
+/// The benchmark's yardstick: plain `pg_dump -f FILE` of the same database, nothing else.
+pub async fn bare_pg_dump(owner: &tokio_postgres::Config, pg_bin_dir: Option<&Path>, file: &Path) -> Result<(), BackupError> {
+    let (c, conn) = connect(owner).await?;
+    let h = tokio::spawn(conn);
+    let (version, major) = server_version(&c).await?;
+    drop(c);
+    let _ = h.await;
+    let pg_dump = find_client("pg_dump", pg_bin_dir, &version, major)?;
+    let dbname = owner.get_dbname().unwrap_or(crate::cluster::DATABASE_NAME).to_string();
+    let mut cmd = client_command(&pg_dump, owner, &dbname);
+    cmd.args(["--format=plain", "--no-password", "--encoding=UTF8", "-f"]).arg(file);
+    let out = tokio::task::spawn_blocking(move || cmd.output())
+        .await
+        .map_err(|e| BackupError::PgDump(e.to_string()))?
+        .map_err(io_err("running pg_dump"))?;
+    if !out.status.success() {
+        return Err(BackupError::PgDump(String::from_utf8_lossy(&out.stderr).trim().to_string()));
+    }
+    Ok(())
+}
+
+/// Drops database `name` of `owner`'s server (the benchmark's own database).
+pub async fn drop_database_by_name(owner: &tokio_postgres::Config, name: &str) -> Result<(), BackupError> {
+    let mut maint = owner.clone();
+    maint.dbname("postgres");
+    let (c, conn) = connect(&maint).await?;
+    let h = tokio::spawn(conn);
+    c.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()", &[&name]).await?;
+    c.batch_execute(&format!("DROP DATABASE IF EXISTS {}", quote_ident(name))).await?;
+    drop(c);
+    let _ = h.await;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
