@@ -1201,6 +1201,24 @@ mod tests {
     }
 
     #[test]
+    fn pg_dump_reaches_socket_and_url_servers() {
+        let env = |cfg: &tokio_postgres::Config| client_env(cfg, "ombor_nazorat").into_iter().collect::<BTreeMap<_, _>>();
+        let url: tokio_postgres::Config = "postgres://owner:s3cret@192.168.1.10:5433/ombor_nazorat?connect_timeout=7".parse().unwrap();
+        let e = env(&url);
+        assert_eq!(e["PGHOST"], "192.168.1.10");
+        assert_eq!(e["PGPORT"], "5433");
+        assert_eq!(e["PGUSER"], "owner");
+        assert_eq!(e["PGPASSWORD"], "s3cret");
+        assert_eq!(e["PGDATABASE"], "ombor_nazorat");
+        assert_eq!(e["PGCONNECT_TIMEOUT"], "7");
+        let mut socket = tokio_postgres::Config::new();
+        socket.host_path("/var/lib/ombor-nazorat/postgres/run").port(5432).user("ombor_owner").dbname("ombor_nazorat");
+        let e = env(&socket);
+        assert_eq!(e["PGHOST"], "/var/lib/ombor-nazorat/postgres/run");
+        assert!(!e.contains_key("PGPASSWORD"));
+    }
+
+    #[test]
     fn restore_names_fit() {
         assert_eq!(restore_name("ombor_nazorat", "old", "20261125_020000"), "ombor_nazorat_old_20261125_020000");
         assert!(restore_name(&"x".repeat(80), "restore", "20261125_020000").len() <= 63);
