@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use clap::{Args, Parser, Subcommand};
 
 use crate::commands::access::Login;
+use crate::commands::backup::{BackupBenchCommand, BackupCommand};
 use crate::commands::catalog::{CategoryCommand, EmployeeCommand, ProductCommand};
 use crate::commands::ledger::{LedgerCommand, MovementCommand, ReportCommand};
 use crate::commands::users::UserCommand;
@@ -66,6 +67,20 @@ pub enum Command {
     /// Import from an older system.
     #[command(subcommand)]
     Import(ImportCommand),
+    /// Backups: take one now, list them, verify a file.
+    #[command(subcommand)]
+    Backup(BackupCommand),
+    /// Restore a backup (admin): checksum, a new database, ledger verify, then the switch.
+    Restore {
+        file: PathBuf,
+        /// Do not ask for confirmation (for scripts).
+        #[arg(long)]
+        yes: bool,
+        #[command(flatten)]
+        login: Login,
+        #[arg(long)]
+        json: bool,
+    },
     /// Benchmarks that print figures.
     #[command(subcommand)]
     Bench(BenchCommand),
@@ -131,4 +146,6 @@ pub enum BenchCommand {
     /// Lookup and post latency through the Ledger actor at a million products, and throughput
     /// beside pgbench on the same server.
     Ledger(crate::commands::bench::LedgerBench),
+    #[command(flatten)]
+    Backup(BackupBenchCommand),
 }

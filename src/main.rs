@@ -44,6 +44,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             commands::catalog::import(&Db::open(&config)?, rows, dry_run, update, &login, json)
         }
         Command::Bench(BenchCommand::Ledger(args)) => commands::bench::ledger(&config, args),
+        Command::Backup(cmd) => commands::backup::backup(&config, cmd),
+        Command::Restore { file, yes, login, json } => commands::backup::restore(&config, &file, yes, &login, json),
+        Command::Bench(BenchCommand::Backup(cmd)) => commands::backup::bench(&config, cmd),
         Command::Audit { from, to, limit, login, json } => commands::ledger::audit(&Db::open(&config)?, from, to, limit, &login, json),
     }
 }

@@ -1,5 +1,6 @@
 //! The actix actors of Ombor Nazorat, one per file, each with its messages beside it.
 
+pub mod backup;
 pub mod ledger;
 pub mod scanner;
 pub mod session;

@@ -8,6 +8,7 @@ use actix::prelude::*;
 use deadpool_postgres::Pool;
 use futures::channel::mpsc;
 
+use crate::backup::{Backup, BackupSettings};
 use crate::ledger::Ledger;
 use crate::scanner::{Scanner, ScannerSettings};
 use crate::session::{Session, SessionSettings};
@@ -18,6 +19,7 @@ pub struct Handles {
     pub scanner: Addr<Scanner>,
     pub ledger: Addr<Ledger>,
     pub session: Addr<Session>,
+    pub backup: Addr<Backup>,
     pub pool: Pool,
     pub config: models::Config,
     /// Fires once when the process is asked to stop (SIGTERM, SIGINT): the UI closes itself.
@@ -50,8 +52,9 @@ pub fn start(config: models::Config, pool: Pool) -> RunningSystem {
                 let scanner = Scanner::new(ScannerSettings::from(&config.scanner)).start();
                 let ledger = Ledger::new(pool.clone(), config.general.station.clone()).start();
                 let session = Session::new(pool.clone(), SessionSettings::from_config(&config)).start();
+                let backup = start_backup(&config, pool.clone());
                 let shutdown = ShutdownSignal::default().start();
-                Handles { scanner, ledger, session, pool, config, shutdown }
+                Handles { scanner, ledger, session, backup, pool, config, shutdown }
             });
             tx.send((handles, actix::System::current())).expect("boot channel open");
             if let Err(e) = system.run() {
@@ -61,6 +64,18 @@ pub fn start(config: models::Config, pool: Pool) -> RunningSystem {
         .expect("spawn the actor thread");
     let (handles, system) = rx.recv().expect("actors started");
     RunningSystem { handles, system, thread }
+}
+
+fn start_backup(config: &models::Config, pool: Pool) -> Addr<Backup> {
+    let settings = BackupSettings::from_config(config).unwrap_or_else(|e| {
+        // The kiosk must still start; the log says why backups run at the default time.
+        tracing::error!(error = %e, "invalid backup schedule: using the default (02:00 nightly)");
+        BackupSettings::from_config(&models::Config::default())
+            .map(|d| BackupSettings { options: models::backups::BackupOptions::from_config(config), ..d })
+            .expect("default schedule parses")
+    });
+    let target = models::Target::from_config(config).expect("the pool was built from the same configuration");
+    Backup::new(settings, target, pool).start()
 }
 
 /// Listens for SIGTERM/SIGINT and tells subscribers (the window) to close cleanly.

@@ -2,6 +2,7 @@
 //! embedded PostgreSQL cluster, migrations, domain types and every SQL statement.
 
 pub mod audit;
+pub mod backups;
 pub mod bench;
 pub mod cluster;
 pub mod config;

@@ -42,6 +42,11 @@ impl Db {
         self.rt.block_on(f)
     }
 
+    /// Where the database is (pg_dump and restore reach it as the owner).
+    pub fn target(&self) -> &Target {
+        &self.target
+    }
+
     pub fn station(&self) -> &str {
         &self.config.general.station
     }

@@ -1,6 +1,7 @@
 //! One module per group of commands; each prints text or, with --json, JSON.
 
 pub mod access;
+pub mod backup;
 pub mod bench;
 pub mod catalog;
 pub mod config;

@@ -1,0 +1,146 @@
+//! The Backup actor: its cron schedule fires, a missed nightly run is caught up at start, an
+//! admin's BackupNow is checked, and subscribers hear Started / Finished / Failed.
+
+use std::time::Duration;
+
+use actix::{Actor, Addr, Context, Handler};
+use actors::backup::{self, Backup, BackupEvent, BackupNow, BackupRunError, BackupSettings, ListBackups, SubscribeBackup};
+use actors::session::AuthContext;
+use models::backups::BackupOptions;
+use models::testing::{TestDb, TEST_STATION};
+use models::{Error, Role};
+use tokio::sync::mpsc;
+
+fn settings(dir: &std::path::Path, schedule: &str) -> BackupSettings {
+    BackupSettings {
+        schedule: backup::parse_schedule(schedule).unwrap(),
+        options: BackupOptions {
+            dir: dir.join("backups"),
+            mirror_dir: None,
+            keep_daily: 14,
+            keep_monthly: 12,
+            min_free_bytes: 0,
+            pg_bin_dir: None,
+            face_model: dir.join("model.yml"),
+            station: TEST_STATION.into(),
+        },
+        catch_up_after: backup::CATCH_UP_AFTER,
+    }
+}
+
+/// Collects the actor's events (a Recipient, as another actor would subscribe).
+struct Collector(mpsc::UnboundedSender<BackupEvent>);
+impl Actor for Collector {
+    type Context = Context<Self>;
+}
+impl Handler<BackupEvent> for Collector {
+    type Result = ();
+    fn handle(&mut self, e: BackupEvent, _: &mut Context<Self>) {
+        let _ = self.0.send(e);
+    }
+}
+
+fn subscribe(addr: &Addr<Backup>) -> mpsc::UnboundedReceiver<BackupEvent> {
+    let (tx, rx) = mpsc::unbounded_channel();
+    addr.do_send(SubscribeBackup(Collector(tx).start().recipient()));
+    rx
+}
+
+async fn next_event(rx: &mut mpsc::UnboundedReceiver<BackupEvent>, within: Duration) -> Option<BackupEvent> {
+    tokio::time::timeout(within, rx.recv()).await.ok().flatten()
+}
+
+/// Marks a good backup as having finished `age` ago (as if one ran then).
+async fn good_backup_ago(db: &TestDb, age: chrono::Duration) {
+    let at = chrono::Utc::now() - age;
+    db.owner_client()
+        .await
+        .execute(
+            "INSERT INTO backups (started_at, finished_at, status, file, bytes, sha256, station)
+             VALUES ($1, $1, 'ok', 'ombor_nazorat_20000101_000000.sql', 1, repeat('a', 64), 'old')",
+            &[&at],
+        )
+        .await
+        .unwrap();
+}
+
+fn auth(token: models::SessionToken, role: Role) -> AuthContext {
+    AuthContext { token, user_id: 0, username: format!("{role:?}"), role }
+}
+
+#[actix::test]
+async fn the_cron_schedule_fires_every_second() {
+    let db = TestDb::new().await;
+    good_backup_ago(&db, chrono::Duration::hours(1)).await; // no catch-up: only the schedule runs
+    let tmp = tempfile::tempdir().unwrap();
+    let addr = Backup::new(settings(tmp.path(), "* * * * * *"), db.target.clone(), db.pool.clone()).start();
+    let mut events = subscribe(&addr);
+    let mut finished = Vec::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    while finished.len() < 2 && tokio::time::Instant::now() < deadline {
+        match next_event(&mut events, Duration::from_secs(10)).await {
+            Some(BackupEvent::Finished(r)) => finished.push(r),
+            Some(BackupEvent::Failed(e)) => panic!("scheduled backup failed: {e}"),
+            Some(BackupEvent::Started) => {}
+            None => break,
+        }
+    }
+    assert_eq!(finished.len(), 2, "two scheduled runs within 30 s");
+    assert_ne!(finished[0].file, finished[1].file);
+    assert!(finished.iter().all(|r| r.is_ok() && r.user_id.is_none()));
+    let listed = addr.send(ListBackups).await.unwrap().unwrap();
+    assert!(listed.len() >= 3, "{listed:?}");
+}
+
+#[actix::test]
+async fn a_missed_nightly_run_is_caught_up_at_start() {
+    let db = TestDb::new().await;
+    good_backup_ago(&db, chrono::Duration::hours(25)).await;
+    let tmp = tempfile::tempdir().unwrap();
+    // The schedule is nightly: only the catch-up can run within the test.
+    let addr = Backup::new(settings(tmp.path(), "0 0 2 * * *"), db.target.clone(), db.pool.clone()).start();
+    let mut events = subscribe(&addr);
+    assert_eq!(next_event(&mut events, Duration::from_secs(20)).await, Some(BackupEvent::Started));
+    assert!(matches!(next_event(&mut events, Duration::from_secs(60)).await, Some(BackupEvent::Finished(r)) if r.is_ok()));
+}
+
+#[actix::test]
+async fn a_recent_backup_means_no_catch_up() {
+    let db = TestDb::new().await;
+    good_backup_ago(&db, chrono::Duration::hours(3)).await;
+    let tmp = tempfile::tempdir().unwrap();
+    let addr = Backup::new(settings(tmp.path(), "0 0 2 * * *"), db.target.clone(), db.pool.clone()).start();
+    let mut events = subscribe(&addr);
+    assert_eq!(next_event(&mut events, Duration::from_secs(2)).await, None);
+}
+
+#[actix::test]
+async fn backup_now_needs_an_admin_and_failures_reach_subscribers() {
+    let db = TestDb::new().await;
+    good_backup_ago(&db, chrono::Duration::hours(1)).await;
+    let tmp = tempfile::tempdir().unwrap();
+    let addr = Backup::new(settings(tmp.path(), "0 0 2 * * *"), db.target.clone(), db.pool.clone()).start();
+    let mut events = subscribe(&addr);
+
+    let operator = auth(db.session(Role::Operator).await, Role::Operator);
+    let refused = addr.send(BackupNow { auth: operator }).await.unwrap().unwrap_err();
+    assert!(matches!(refused, BackupRunError::Refused(Error::Forbidden { .. })), "{refused}");
+
+    let admin = auth(db.session(Role::Admin).await, Role::Admin);
+    let record = addr.send(BackupNow { auth: admin.clone() }).await.unwrap().unwrap();
+    assert!(record.is_ok());
+    assert!(record.user_id.is_some(), "an admin's run names the admin");
+    assert_eq!(next_event(&mut events, Duration::from_secs(5)).await, Some(BackupEvent::Started));
+    assert!(matches!(next_event(&mut events, Duration::from_secs(5)).await, Some(BackupEvent::Finished(_))));
+
+    // A failing run (the folder is blocked by a file) reaches the banner as Failed.
+    std::fs::remove_dir_all(tmp.path().join("backups")).unwrap();
+    std::fs::write(tmp.path().join("backups"), b"in the way").unwrap();
+    let e = addr.send(BackupNow { auth: admin }).await.unwrap().unwrap_err();
+    assert!(e.to_string().contains("cannot be written"), "{e}");
+    assert_eq!(next_event(&mut events, Duration::from_secs(5)).await, Some(BackupEvent::Started));
+    match next_event(&mut events, Duration::from_secs(5)).await {
+        Some(BackupEvent::Failed(reason)) => assert!(reason.contains("cannot be written"), "{reason}"),
+        other => panic!("expected Failed, got {other:?}"),
+    }
+}

@@ -1,0 +1,264 @@
+//! Backup and restore with the real pg_dump and psql against a throwaway PostgreSQL.
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+
+use models::backups::{self, BackupError, BackupOptions};
+use models::testing::{TestDb, TEST_STATION};
+
+fn options(dir: &Path, face_model: &Path) -> BackupOptions {
+    BackupOptions {
+        dir: dir.to_path_buf(),
+        mirror_dir: None,
+        keep_daily: 14,
+        keep_monthly: 12,
+        min_free_bytes: 0,
+        pg_bin_dir: None,
+        face_model: face_model.to_path_buf(),
+        station: TEST_STATION.into(),
+    }
+}
+
+async fn populated() -> TestDb {
+    let db = TestDb::new().await;
+    let owner = db.owner_client().await;
+    backups::seed_ledger(&owner, 20, 600, |_| {}).await.unwrap();
+    db
+}
+
+async fn counts(db: &TestDb) -> std::collections::BTreeMap<String, i64> {
+    backups::row_counts(&db.owner_client().await).await.unwrap()
+}
+
+fn files_in(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir).unwrap().flatten().map(|e| e.file_name().into_string().unwrap()).collect();
+    v.sort();
+    v
+}
+
+async fn databases_like(db: &TestDb, pattern: &str) -> Vec<String> {
+    let c = db.owner_client().await;
+    c.query("SELECT datname FROM pg_database WHERE datname LIKE $1 ORDER BY 1", &[&pattern])
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect()
+}
+
+#[tokio::test]
+async fn backup_then_restore_gives_back_the_same_data_and_face_model() {
+    let db = populated().await;
+    let tmp = tempfile::tempdir().unwrap();
+    let face_model = tmp.path().join("data/model.yml");
+    std::fs::create_dir_all(face_model.parent().unwrap()).unwrap();
+    std::fs::write(&face_model, b"%YAML:1.0\nenrolments: [1, 2, 3]\n").unwrap();
+    let opts = options(&tmp.path().join("backups"), &face_model);
+    let before = counts(&db).await;
+    assert_eq!(before["movements"], 600);
+
+    let record = backups::take_backup(&db.target, &db.pool, &opts, None).await.unwrap();
+    assert!(record.is_ok(), "{record:?}");
+    let file = record.file.clone().unwrap();
+    let dump = opts.dir.join(&file);
+    let stem = file.trim_end_matches(".sql");
+    assert_eq!(files_in(&opts.dir), vec![format!("{stem}.json"), format!("{stem}.model.yml"), file.clone(), format!("{stem}.sql.sha256")]);
+    // The sidecar is in `sha256sum -c` format.
+    let check = std::process::Command::new("sha256sum").arg("-c").arg(format!("{file}.sha256")).current_dir(&opts.dir).output().unwrap();
+    assert!(check.status.success(), "{}", String::from_utf8_lossy(&check.stdout));
+    let manifest: backups::Manifest = serde_json::from_slice(&std::fs::read(opts.dir.join(format!("{stem}.json"))).unwrap()).unwrap();
+    assert_eq!(manifest.row_counts, before, "the manifest counts the dumped snapshot");
+    assert!(manifest.pg_dump_version.starts_with(&manifest.server_version.split('.').next().unwrap().to_string()));
+    assert_eq!(manifest.face_model.as_ref().unwrap().sha256, backups::sha256_of_file(&face_model).unwrap().1);
+
+    // Recorded in the table and the audit log.
+    let c = db.pool.get().await.unwrap();
+    let runs = backups::runs(&**c, 10).await.unwrap();
+    assert_eq!(runs.len(), 1);
+    assert_eq!(runs[0].sha256.as_deref(), Some(manifest.sha256.as_str()));
+    let audit: i64 = c.query_one("SELECT count(*) FROM audit_log WHERE action = 'backup.ok'", &[]).await.unwrap().get(0);
+    assert_eq!(audit, 1);
+    // Append-only, even for the owner.
+    let e = db.owner_client().await.execute("DELETE FROM backups", &[]).await.unwrap_err();
+    assert!(e.to_string().contains("append-only") || format!("{e:?}").contains("append-only"), "{e:?}");
+    drop(c);
+
+    // Life goes on after the backup: more movements, a changed face model.
+    backups::seed_ledger(&db.owner_client().await, 20, 50, |_| {}).await.unwrap();
+    std::fs::write(&face_model, b"%YAML:1.0\nenrolments: [changed]\n").unwrap();
+
+    let report = backups::restore(&db.target, &dump, &opts, Some("boss")).await.unwrap();
+    assert!(report.ledger.is_ok(), "{:?}", report.ledger);
+    let after = counts(&db).await;
+    for (table, n) in &before {
+        // The restore itself writes one audit entry.
+        let expected = if table == "audit_log" { n + 1 } else { *n };
+        assert_eq!(after[table], expected, "{table}");
+    }
+    let c = db.owner_client().await;
+    assert!(models::movements::verify(&c).await.unwrap().is_ok());
+    let restore_audit: i64 = c.query_one("SELECT count(*) FROM audit_log WHERE action = 'backup.restore'", &[]).await.unwrap().get(0);
+    assert_eq!(restore_audit, 1);
+    assert_eq!(std::fs::read(&face_model).unwrap(), b"%YAML:1.0\nenrolments: [1, 2, 3]\n");
+    assert!(report.face_model_restored);
+    assert_eq!(std::fs::read(report.previous_face_model.unwrap()).unwrap(), b"%YAML:1.0\nenrolments: [changed]\n");
+    // The database that was live is kept under a dated name, with the later movements.
+    assert_eq!(databases_like(&db, &format!("{}_old_%", db.name)).await, vec![report.previous_kept_as.clone()]);
+    assert!(databases_like(&db, &format!("{}_restore_%", db.name)).await.is_empty());
+    let mut old = db.target.owner.clone();
+    old.dbname(&report.previous_kept_as);
+    let (oc, conn) = models::db::connect(&old).await.unwrap();
+    tokio::spawn(conn);
+    let old_movements: i64 = oc.query_one("SELECT count(*) FROM movements", &[]).await.unwrap().get(0);
+    assert_eq!(old_movements, 650);
+    // The app's pool reaches the restored database under the live name.
+    let c = db.pool.get().await.unwrap();
+    let n: i64 = c.query_one("SELECT count(*) FROM movements", &[]).await.unwrap().get(0);
+    assert_eq!(n, 600);
+}
+
+#[tokio::test]
+async fn damaged_or_truncated_dumps_are_refused_before_anything_is_touched() {
+    let db = populated().await;
+    let tmp = tempfile::tempdir().unwrap();
+    let face_model = tmp.path().join("model.yml");
+    let opts = options(&tmp.path().join("backups"), &face_model);
+    let record = backups::take_backup(&db.target, &db.pool, &opts, None).await.unwrap();
+    let dump = opts.dir.join(record.file.unwrap());
+    backups::verify_file(&dump).unwrap();
+    let good = std::fs::read(&dump).unwrap();
+    let before = counts(&db).await;
+
+    // One changed byte in the middle.
+    let mut bad = good.clone();
+    let mid = bad.len() / 2;
+    bad[mid] ^= 0x20;
+    std::fs::write(&dump, &bad).unwrap();
+    let e = backups::restore(&db.target, &dump, &opts, None).await.unwrap_err();
+    assert!(matches!(e, BackupError::ChecksumMismatch { .. }), "{e}");
+    assert!(e.to_string().contains("damaged") && e.to_string().contains("nothing was changed"), "{e}");
+
+    // Cut off halfway, as a full disk or an interrupted copy leaves it.
+    std::fs::write(&dump, &good[..good.len() / 2]).unwrap();
+    let e = backups::restore(&db.target, &dump, &opts, None).await.unwrap_err();
+    assert!(matches!(e, BackupError::ChecksumMismatch { .. }), "{e}");
+
+    // No sidecar at all.
+    std::fs::write(&dump, &good).unwrap();
+    std::fs::remove_file(backups::sidecar_path(&dump)).unwrap();
+    let e = backups::restore(&db.target, &dump, &opts, None).await.unwrap_err();
+    assert!(matches!(e, BackupError::NoChecksum { .. }), "{e}");
+
+    assert_eq!(counts(&db).await, before);
+    assert!(databases_like(&db, &format!("{}_%", db.name)).await.is_empty(), "no database was created or renamed");
+}
+
+fn stand_in_pg_dump(version_line: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("pg_dump");
+    std::fs::write(&script, format!("#!/bin/sh\necho '{version_line}'\n")).unwrap();
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    dir
+}
+
+#[tokio::test]
+async fn an_older_pg_dump_is_refused_naming_both_versions() {
+    let db = TestDb::new().await;
+    let tmp = tempfile::tempdir().unwrap();
+    let old = stand_in_pg_dump("pg_dump (PostgreSQL) 9.6.24");
+    let mut opts = options(&tmp.path().join("backups"), &tmp.path().join("model.yml"));
+    opts.pg_bin_dir = Some(old.path().to_path_buf());
+    let e = backups::take_backup(&db.target, &db.pool, &opts, None).await.unwrap_err();
+    let server: String = db.owner_client().await.query_one("SHOW server_version", &[]).await.unwrap().get(0);
+    let server = server.split_whitespace().next().unwrap().to_string();
+    let text = e.to_string();
+    assert!(matches!(e, BackupError::ClientTooOld { .. }), "{text}");
+    assert!(text.contains("pg_dump 9.6.24") && text.contains(&format!("PostgreSQL {server}")), "{text}");
+    assert!(files_in(&opts.dir).is_empty(), "nothing written");
+    // The failure is on record for the kiosk and the audit log.
+    let c = db.pool.get().await.unwrap();
+    let runs = backups::runs(&**c, 10).await.unwrap();
+    assert_eq!(runs[0].status, "failed");
+    assert!(runs[0].error.as_deref().unwrap().contains("9.6.24"));
+    let audit: i64 = c.query_one("SELECT count(*) FROM audit_log WHERE action = 'backup.failed'", &[]).await.unwrap().get(0);
+    assert_eq!(audit, 1);
+
+    // The automatic search finds the installed one, which is new enough.
+    let server_major: u32 = server.split('.').next().unwrap().parse().unwrap();
+    let found = backups::find_client("pg_dump", None, &server, server_major).unwrap();
+    assert!(found.major >= server_major);
+}
+
+#[tokio::test]
+async fn unwritable_or_full_folder_is_a_clear_error_and_nothing_is_deleted() {
+    let db = populated().await;
+    let tmp = tempfile::tempdir().unwrap();
+    let opts = options(&tmp.path().join("backups"), &tmp.path().join("model.yml"));
+    backups::take_backup(&db.target, &db.pool, &opts, None).await.unwrap();
+    let existing = files_in(&opts.dir);
+    assert_eq!(existing.len(), 3);
+
+    // Full: less free space than the configured minimum.
+    let mut full = opts.clone();
+    full.min_free_bytes = u64::MAX / 4;
+    let e = backups::take_backup(&db.target, &db.pool, &full, None).await.unwrap_err();
+    assert!(matches!(e, BackupError::NotEnoughSpace { .. }), "{e}");
+    assert!(e.to_string().contains("not enough free space") && e.to_string().contains("MB free"), "{e}");
+    assert_eq!(files_in(&opts.dir), existing);
+
+    // Unwritable: the folder's place is taken by a file (root ignores permission bits).
+    let blocker = tmp.path().join("not-a-folder");
+    std::fs::write(&blocker, b"x").unwrap();
+    let mut unwritable = opts.clone();
+    unwritable.dir = blocker.join("backups");
+    let e = backups::take_backup(&db.target, &db.pool, &unwritable, None).await.unwrap_err();
+    assert!(matches!(e, BackupError::FolderNotWritable { .. }), "{e}");
+    assert!(e.to_string().contains("cannot be written"), "{e}");
+    assert_eq!(files_in(&opts.dir), existing);
+
+    let c = db.pool.get().await.unwrap();
+    let statuses: Vec<String> = backups::runs(&**c, 10).await.unwrap().into_iter().map(|r| r.status).collect();
+    assert_eq!(statuses, vec!["failed", "failed", "ok"]);
+}
+
+#[tokio::test]
+async fn retention_and_mirror_after_a_good_backup() {
+    let db = TestDb::new().await;
+    let tmp = tempfile::tempdir().unwrap();
+    let mut opts = options(&tmp.path().join("backups"), &tmp.path().join("model.yml"));
+    opts.keep_daily = 2;
+    opts.keep_monthly = 1;
+    std::fs::create_dir_all(&opts.dir).unwrap();
+    // Old sets from earlier years: retention must remove them with their companions.
+    let old: Vec<PathBuf> = ["ombor_nazorat_20200101_020000", "ombor_nazorat_20200102_020000"]
+        .iter()
+        .flat_map(|s| [format!("{s}.sql"), format!("{s}.sql.sha256"), format!("{s}.json")])
+        .map(|n| opts.dir.join(n))
+        .collect();
+    for p in &old {
+        std::fs::write(p, b"old").unwrap();
+    }
+    std::fs::write(opts.dir.join("keep-me.txt"), b"not ours").unwrap();
+    let mirror = tmp.path().join("usb");
+    opts.mirror_dir = Some(mirror.clone());
+
+    // The mirror's disk is not mounted: skipped, the backup still succeeds.
+    let first = backups::take_backup(&db.target, &db.pool, &opts, None).await.unwrap();
+    assert!(first.mirror.as_deref().unwrap().contains("not present"), "{:?}", first.mirror);
+    assert_eq!(first.removed, vec!["ombor_nazorat_20200101_020000.sql", "ombor_nazorat_20200102_020000.sql"]);
+    assert!(old.iter().all(|p| !p.exists()));
+    assert!(opts.dir.join("keep-me.txt").exists());
+
+    // Mounted: it receives every set it lacks (after retention: one per day is kept).
+    std::fs::create_dir_all(&mirror).unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let second = backups::take_backup(&db.target, &db.pool, &opts, None).await.unwrap();
+    assert_eq!(second.removed, vec![first.file.clone().unwrap()]);
+    assert!(second.mirror.as_deref().unwrap().contains("1 copied"), "{:?}", second.mirror);
+    let mirrored = files_in(&mirror);
+    assert_eq!(mirrored.iter().filter(|n| n.ends_with(".sql")).cloned().collect::<Vec<_>>(), vec![second.file.clone().unwrap()]);
+    backups::verify_file(&mirror.join(second.file.as_ref().unwrap())).unwrap();
+    let listed = backups::list_files(&opts.dir, true);
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].checksum, backups::ChecksumState::Verified);
+}
