@@ -11,7 +11,7 @@ sudo_() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
 packages=(
   # build: the opencv crate generates bindings with clang
-  build-essential pkg-config clang libclang-dev libopencv-dev libopencv-contrib-dev opencv-data
+  build-essential pkg-config libssl-dev clang libclang-dev libopencv-dev libopencv-contrib-dev opencv-data
   # run: PostgreSQL (the embedded cluster uses its initdb/pg_ctl; backups use pg_dump), X11 libraries
   postgresql libx11-6 libxcb1 libxkbcommon-x11-0 libxcursor1 libxi6 python3 python3-pip
 )

@@ -114,6 +114,9 @@ pub enum DbAction {
     Start(JsonFlag),
     /// Stop the embedded cluster.
     Stop(JsonFlag),
+    /// Serve the embedded cluster to other stations on the LAN: TLS with the cluster's own CA,
+    /// password logins for the application's role only. Restarts the cluster.
+    Expose(crate::commands::db::ExposeArgs),
 }
 
 #[derive(Subcommand, Debug)]

@@ -30,6 +30,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Db { action: DbAction::Status(f) } => commands::db::status(&config, f.json),
         Command::Db { action: DbAction::Start(f) } => commands::db::start(&config, f.json),
         Command::Db { action: DbAction::Stop(f) } => commands::db::stop(&config, f.json),
+        Command::Db { action: DbAction::Expose(args) } => commands::db::expose(&config, args),
         Command::Config { action: ConfigAction::Show(f) } => commands::config::show(&config, source.as_deref(), f.json),
         Command::User(cmd) => commands::users::run(&Db::open(&config)?, cmd),
         Command::Category(cmd) => commands::catalog::category(&Db::open(&config)?, cmd),

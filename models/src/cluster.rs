@@ -241,7 +241,6 @@ impl Cluster {
         })
     }
 
-    /// Fast shutdown: open transactions are rolled back, committed work is on disk.
     /// Stops the server the way a power cut would (immediate mode: no checkpoint, clients cut
     /// off); the next start recovers from the WAL. For tests of what survives.
     pub fn crash(&self) -> Result<(), ClusterError> {
@@ -253,6 +252,7 @@ impl Cluster {
         }
     }
 
+    /// Fast shutdown: open transactions are rolled back, committed work is on disk.
     pub fn stop(&self) -> Result<(), ClusterError> {
         if self.state() != ClusterState::Running {
             return Ok(());
@@ -263,6 +263,73 @@ impl Cluster {
         } else {
             Err(ClusterError::Command { what: "pg_ctl stop".into(), detail: tail(&out) })
         }
+    }
+
+    /// Opens the cluster to other stations on the LAN: the server listens on `listen`, speaks TLS
+    /// with a certificate for `hosts` issued by the cluster's own CA, and accepts only the
+    /// application's role, only over TLS, only with a SCRAM password. Takes effect at the next
+    /// start. Running it again re-issues the server certificate; the CA (and so the stations'
+    /// ca.crt) stays.
+    pub fn expose(&self, listen: &str, hosts: &[String]) -> Result<Exposure, ClusterError> {
+        let fail = |what: &str, e: String| ClusterError::Command { what: what.into(), detail: e };
+        if hosts.is_empty() {
+            return Err(fail("ombor db expose", "name at least one host name or address for the certificate".into()));
+        }
+        let user = service_user()?;
+        let tls_dir = self.root.join("tls");
+        fs::create_dir_all(&tls_dir).map_err(|e| fail("creating the tls folder", e.to_string()))?;
+        let (ca_cert_file, ca_key_file) = (tls_dir.join("ca.crt"), tls_dir.join("ca.key"));
+        let ca_key = match fs::read_to_string(&ca_key_file) {
+            Ok(pem) => rcgen::KeyPair::from_pem(&pem).map_err(|e| fail("reading the CA key", e.to_string()))?,
+            Err(_) => rcgen::KeyPair::generate().map_err(|e| fail("making the CA key", e.to_string()))?,
+        };
+        let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).map_err(|e| fail("CA certificate", e.to_string()))?;
+        ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        ca_params.distinguished_name.push(rcgen::DnType::CommonName, "Ombor Nazorat stations CA");
+        ca_params.key_usages = vec![rcgen::KeyUsagePurpose::KeyCertSign, rcgen::KeyUsagePurpose::CrlSign];
+        let now = time::OffsetDateTime::now_utc();
+        ca_params.not_before = now - time::Duration::days(1);
+        ca_params.not_after = now + time::Duration::days(3650);
+        let ca = ca_params.self_signed(&ca_key).map_err(|e| fail("CA certificate", e.to_string()))?;
+        // A CA re-made from the same key and name verifies the same server certificates, but the
+        // stations keep the first ca.crt: write it only once.
+        if !ca_cert_file.exists() {
+            write_private(&ca_key_file, ca_key.serialize_pem().as_bytes(), None).map_err(|e| fail("writing ca.key", e))?;
+            fs::write(&ca_cert_file, ca.pem()).map_err(|e| fail("writing ca.crt", e.to_string()))?;
+        }
+        let mut params = rcgen::CertificateParams::new(hosts.to_vec()).map_err(|e| fail("server certificate", e.to_string()))?;
+        params.distinguished_name.push(rcgen::DnType::CommonName, hosts[0].clone());
+        params.not_before = now - time::Duration::days(1);
+        params.not_after = now + time::Duration::days(3650);
+        let key = rcgen::KeyPair::generate().map_err(|e| fail("server key", e.to_string()))?;
+        let cert = params.signed_by(&key, &ca, &ca_key).map_err(|e| fail("server certificate", e.to_string()))?;
+        let pgdata = self.pgdata();
+        fs::write(pgdata.join("server.crt"), cert.pem()).map_err(|e| fail("writing server.crt", e.to_string()))?;
+        // PostgreSQL refuses a key readable by others.
+        write_private(&pgdata.join("server.key"), key.serialize_pem().as_bytes(), user).map_err(|e| fail("writing server.key", e))?;
+        if let Some(u) = user {
+            let _ = nix::unistd::chown(&pgdata.join("server.crt"), Some(u.uid.into()), Some(u.gid.into()));
+        }
+        let listen = listen.replace('\'', "");
+        replace_block(
+            &pgdata.join("postgresql.conf"),
+            "# Ombor Nazorat: stations (ombor db expose)",
+            &format!(
+                "listen_addresses = '{listen}'\nssl = on\nssl_cert_file = 'server.crt'\nssl_key_file = 'server.key'\nssl_min_protocol_version = 'TLSv1.2'\npassword_encryption = 'scram-sha-256'\n"
+            ),
+            false,
+        )
+        .map_err(|e| fail("writing postgresql.conf", e))?;
+        replace_block(
+            &pgdata.join("pg_hba.conf"),
+            "# Ombor Nazorat: stations (ombor db expose)",
+            &format!(
+                "hostnossl all all 0.0.0.0/0 reject\nhostnossl all all ::/0 reject\nhostssl all {APP_ROLE} 0.0.0.0/0 scram-sha-256\nhostssl all {APP_ROLE} ::/0 scram-sha-256\n"
+            ),
+            true,
+        )
+        .map_err(|e| fail("writing pg_hba.conf", e))?;
+        Ok(Exposure { ca_file: ca_cert_file, port: self.port, hosts: hosts.to_vec() })
     }
 
     /// Connection settings for `user` on `dbname` through the cluster's socket.
@@ -288,6 +355,48 @@ impl Cluster {
         }
         cmd.output().map_err(|source| ClusterError::Spawn { program: program.display().to_string(), source })
     }
+}
+
+/// What `expose` set up, for the stations' configuration.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Exposure {
+    /// Copy this file to each station (database.ca_file).
+    pub ca_file: PathBuf,
+    pub port: u16,
+    pub hosts: Vec<String>,
+}
+
+fn write_private(path: &Path, bytes: &[u8], owner: Option<ServiceUser>) -> Result<(), String> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let _ = fs::remove_file(path);
+    let mut f = fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path).map_err(|e| e.to_string())?;
+    f.write_all(bytes).map_err(|e| e.to_string())?;
+    if let Some(u) = owner {
+        nix::unistd::chown(path, Some(u.uid.into()), Some(u.gid.into())).map_err(|e| e.to_string())?;
+    }
+    Ok(())
+}
+
+/// Puts `body` under `marker` at the end (or start) of a config file, replacing what an earlier
+/// run put there: later lines win in postgresql.conf; pg_hba.conf's first matching line wins.
+fn replace_block(path: &Path, marker: &str, body: &str, at_start: bool) -> Result<(), String> {
+    let text = fs::read_to_string(path).map_err(|e| e.to_string())?;
+    let kept = match text.find(marker) {
+        Some(i) => {
+            let after = &text[i + marker.len()..];
+            let end = after.find("\n# end of ").map(|j| {
+                let rest = &after[j + 1..];
+                i + marker.len() + j + 1 + rest.find('\n').map(|k| k + 1).unwrap_or(rest.len())
+            });
+            format!("{}{}", &text[..i], end.map(|e| &text[e..]).unwrap_or(""))
+        }
+        None => text,
+    };
+    let block = format!("{marker}\n{body}# end of {}\n", marker.trim_start_matches("# "));
+    let kept = kept.trim_matches('\n');
+    let text = if at_start { format!("{block}\n{kept}\n") } else { format!("{kept}\n\n{block}") };
+    fs::write(path, text).map_err(|e| e.to_string())
 }
 
 /// The server, running as `postgres`, must be able to walk down to its files.

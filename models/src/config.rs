@@ -54,6 +54,8 @@ pub struct Database {
     pub owner_url: String,
     /// Directory with initdb/pg_ctl/pg_dump; empty = found automatically.
     pub pg_bin_dir: String,
+    /// The server's CA certificate (PEM) for sslmode verify-ca/verify-full.
+    pub ca_file: String,
     pub pool_size: usize,
     /// Seconds to wait for a connection before telling the user the database is unreachable.
     pub connect_timeout_secs: u64,

@@ -5,7 +5,6 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
-use tokio_postgres::NoTls;
 
 use crate::cluster::{Cluster, ClusterError, PgBinaries, APP_ROLE, DATABASE_NAME, EMBEDDED_PORT, OWNER_ROLE};
 use crate::config::Config;
@@ -62,10 +61,19 @@ impl Target {
             }
             Ok(Target { owner, app, cluster: Some(cluster) })
         } else {
-            let parse = |url: &str| tokio_postgres::Config::from_str(url).map_err(|e| DbError::BadUrl(e.to_string()));
-            let mut app = parse(&config.database.url)?;
+            let parse = |url: &str| -> Result<(tokio_postgres::Config, crate::tls::TlsSettings), DbError> {
+                let (rest, mut tls) = crate::tls::split_url(url)?;
+                if let Some(ca) = non_empty(&config.database.ca_file) {
+                    tls.ca_file.get_or_insert_with(|| PathBuf::from(ca));
+                }
+                let mut c = tokio_postgres::Config::from_str(&rest).map_err(|e| DbError::BadUrl(e.to_string()))?;
+                c.ssl_mode(tls.mode.negotiation());
+                Ok((c, tls))
+            };
+            let (mut app, tls) = parse(&config.database.url)?;
+            crate::tls::install(&tls)?;
             let mut owner = match non_empty(&config.database.owner_url) {
-                Some(u) => parse(u)?,
+                Some(u) => parse(u)?.0,
                 None => app.clone(),
             };
             for c in [&mut owner, &mut app] {
@@ -102,7 +110,7 @@ impl Target {
     }
 
     pub fn pool(&self, size: usize) -> Pool {
-        let mgr = Manager::from_config(self.app.clone(), NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
+        let mgr = Manager::from_config(self.app.clone(), crate::tls::current(), ManagerConfig { recycling_method: RecyclingMethod::Fast });
         Pool::builder(mgr)
             .max_size(size.max(1))
             .runtime(Runtime::Tokio1)
@@ -131,8 +139,11 @@ pub fn latest_migration() -> u32 {
 
 pub async fn connect(
     cfg: &tokio_postgres::Config,
-) -> Result<(tokio_postgres::Client, tokio_postgres::Connection<tokio_postgres::Socket, tokio_postgres::tls::NoTlsStream>), DbError> {
-    cfg.connect(NoTls).await.map_err(|e| DbError::Connect { target: describe(cfg), reason: connect_reason(&e) })
+) -> Result<
+    (tokio_postgres::Client, tokio_postgres::Connection<tokio_postgres::Socket, postgres_native_tls::TlsStream<tokio_postgres::Socket>>),
+    DbError,
+> {
+    cfg.connect(crate::tls::current()).await.map_err(|e| DbError::Connect { target: describe(cfg), reason: connect_reason(&e) })
 }
 
 fn connect_reason(e: &tokio_postgres::Error) -> String {
@@ -204,4 +215,20 @@ pub async fn probe(cfg: &tokio_postgres::Config) -> Result<(String, Option<u32>)
     drop(client);
     let _ = h.await;
     Ok((version, migration))
+}
+
+/// Gives the application's role a password for logins from other stations (SCRAM; the verifier
+/// is computed here, so the password itself never reaches the server's logs).
+pub async fn set_app_password(owner: &tokio_postgres::Config, password: &str) -> Result<(), DbError> {
+    if password.chars().count() < 12 {
+        return Err(DbError::BadUrl("the stations' password must have at least 12 characters".into()));
+    }
+    let verifier = postgres_protocol::password::scram_sha_256(password.as_bytes());
+    let (client, conn) = connect(owner).await?;
+    let h = tokio::spawn(conn);
+    // The verifier is base64 and `$:`, safe inside quotes.
+    client.batch_execute(&format!("ALTER ROLE {APP_ROLE} PASSWORD '{verifier}'")).await?;
+    drop(client);
+    let _ = h.await;
+    Ok(())
 }

@@ -17,6 +17,7 @@ pub mod products;
 pub mod session;
 #[cfg(feature = "test-support")]
 pub mod testing;
+pub mod tls;
 pub mod types;
 pub mod users;
 

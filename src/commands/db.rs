@@ -122,3 +122,71 @@ pub fn stop(config: &Config, json: bool) -> anyhow::Result<()> {
     });
     Ok(())
 }
+
+#[derive(clap::Args, Debug)]
+pub struct ExposeArgs {
+    /// Addresses to listen on (PostgreSQL's listen_addresses): `*` for all, or one LAN address.
+    #[arg(long, default_value = "*")]
+    pub listen: String,
+    /// Host names and IP addresses the stations use to reach this PC (the certificate's names);
+    /// repeat it. Default: this PC's host name, its IPv4 addresses and localhost.
+    #[arg(long = "host")]
+    pub hosts: Vec<String>,
+    /// Read the stations' password from stdin (one line, 12+ characters) instead of generating one.
+    #[arg(long)]
+    pub password_stdin: bool,
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn expose(config: &Config, args: ExposeArgs) -> anyhow::Result<()> {
+    let target = Target::from_config(config)?;
+    let Some(cluster) = &target.cluster else {
+        anyhow::bail!("database.url is set: this station uses a server; run `ombor db expose` on the station that runs the database");
+    };
+    let password = if args.password_stdin {
+        let mut line = String::new();
+        std::io::Read::read_to_string(&mut std::io::Read::take(std::io::stdin().lock(), 4096), &mut line)?;
+        line.lines().next().unwrap_or("").to_string()
+    } else {
+        use rand::Rng;
+        rand::thread_rng().sample_iter(&rand::distributions::Alphanumeric).take(24).map(char::from).collect()
+    };
+    let hosts = if args.hosts.is_empty() { default_hosts() } else { args.hosts.clone() };
+    cluster.ensure_running()?;
+    let rt = super::runtime();
+    rt.block_on(target.migrate())?;
+    rt.block_on(models::db::set_app_password(&target.owner, &password))?;
+    let exposure = cluster.expose(&args.listen, &hosts)?;
+    cluster.stop()?;
+    cluster.start()?;
+    let url = format!("postgres://ombor_app:{password}@{}:{}/ombor_nazorat?sslmode=verify-full", hosts[0], exposure.port);
+    super::print(
+        args.json,
+        &serde_json::json!({"listen": args.listen, "port": exposure.port, "hosts": hosts, "ca_file": exposure.ca_file, "station_url": url}),
+        || {
+            format!(
+                "The database now accepts stations on port {} (TLS only, user ombor_app).\n\
+                 On each station, copy {} and set in ombor.toml:\n\n  [database]\n  url = \"{url}\"\n  ca_file = \"/etc/ombor-nazorat/ca.crt\"\n\n\
+                 Keep the password secret; it is not shown again.",
+                exposure.port,
+                exposure.ca_file.display()
+            )
+        },
+    );
+    Ok(())
+}
+
+/// This PC's host name, its non-loopback IPv4 addresses, and localhost.
+fn default_hosts() -> Vec<String> {
+    let mut hosts = vec![];
+    if let Ok(name) = nix::unistd::gethostname() {
+        hosts.push(name.to_string_lossy().into_owned());
+    }
+    if let Ok(out) = std::process::Command::new("hostname").arg("-I").output() {
+        hosts.extend(String::from_utf8_lossy(&out.stdout).split_whitespace().filter(|a| !a.contains(':')).map(str::to_string));
+    }
+    hosts.extend(["localhost".to_string(), "127.0.0.1".to_string()]);
+    hosts.dedup();
+    hosts
+}
