@@ -55,7 +55,3 @@ END $$;
 REVOKE ALL ON FUNCTION backup_record(timestamptz, timestamptz, text, text, bigint, text, text, text, text, text, jsonb) FROM PUBLIC;
 GRANT SELECT ON backups TO ombor_app;
 GRANT EXECUTE ON FUNCTION backup_record(timestamptz, timestamptz, text, text, bigint, text, text, text, text, text, jsonb) TO ombor_app;
-
--- V2's "REVOKE ALL ON ALL TABLES" also took back V1's grant on the migration history, which
--- `ombor db status` (and the restore's report of the schema version) read as the app role.
-GRANT SELECT ON refinery_schema_history TO ombor_app;
