@@ -446,9 +446,38 @@ pub async fn take_backup(
     let started = Utc::now();
     let outcome = dump(target, opts, Local::now().naive_local()).await;
     let finished = Utc::now();
+    let recorded = record_run(pool, session, opts, started, finished, &outcome).await;
+    match (outcome, recorded) {
+        (Ok(d), Ok(mut record)) => {
+            record.removed = d.removed;
+            record.mirror = d.mirror;
+            Ok(record)
+        }
+        // The reason the backup failed matters more than why it could not be recorded.
+        (Err(e), recorded) => {
+            if let Err(r) = recorded {
+                tracing::error!(error = %r, "the failed backup could not be recorded");
+            }
+            Err(e)
+        }
+        (Ok(d), Err(r)) => {
+            tracing::error!(error = %r, file = %d.manifest.file, "the backup was written but could not be recorded");
+            Err(r)
+        }
+    }
+}
+
+async fn record_run(
+    pool: &Pool,
+    session: Option<&SessionToken>,
+    opts: &BackupOptions,
+    started: DateTime<Utc>,
+    finished: DateTime<Utc>,
+    outcome: &Result<Dumped, BackupError>,
+) -> Result<BackupRecord, BackupError> {
     let mut client = pool.get().await?;
     let tx = crate::session::begin(&mut client, session).await?;
-    let (status, error) = match &outcome {
+    let (status, error) = match outcome {
         Ok(_) => ("ok", None),
         Err(e) => ("failed", Some(e.to_string())),
     };
@@ -473,15 +502,7 @@ pub async fn take_backup(
         )
         .await?;
     tx.commit().await?;
-    let mut record = BackupRecord::from_row(&row);
-    match outcome {
-        Ok(d) => {
-            record.removed = d.removed;
-            record.mirror = d.mirror;
-            Ok(record)
-        }
-        Err(e) => Err(e),
-    }
+    Ok(BackupRecord::from_row(&row))
 }
 
 struct Dumped {

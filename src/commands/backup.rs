@@ -58,7 +58,7 @@ fn now(db: &Db, login: &Login, json: bool) -> anyhow::Result<()> {
 
 fn describe_run(r: &BackupRecord, dir: &Path) -> String {
     let mut s = format!(
-        "backup written: {}\n  {} , sha256 {}\n  pg_dump {}, server {}",
+        "backup written: {}\n  {}, sha256 {}\n  pg_dump {}, server {}",
         dir.join(r.file.as_deref().unwrap_or("?")).display(),
         human_bytes(r.bytes.unwrap_or(0) as u64),
         r.sha256.as_deref().unwrap_or("?"),
