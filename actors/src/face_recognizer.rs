@@ -135,6 +135,8 @@ pub struct Identification {
 pub const MIN_ENROL_PHOTOS: usize = 3;
 /// At most this many templates are kept per employee.
 pub const MAX_ENROL_FRAMES: usize = 30;
+/// LBPH templates kept per employee (each is 16,384 numbers).
+pub const LBPH_MAX_TEMPLATES: usize = 10;
 /// An enrolment from the camera gives up after this long without enough good frames.
 const ENROL_TIMEOUT: Duration = Duration::from_secs(90);
 /// No picture from the camera for this long while a job runs → `Failed`.
@@ -247,8 +249,13 @@ impl FaceService {
     }
 
     /// Adds (or replaces) one employee's templates and writes model.yml.
-    fn add(&mut self, employee_id: i64, templates: Vec<Vec<f32>>) -> Result<(), FaceError> {
+    fn add(&mut self, employee_id: i64, mut templates: Vec<Vec<f32>>) -> Result<(), FaceError> {
         self.reload_if_changed()?;
+        if self.engine.backend == Backend::Lbph && templates.len() > LBPH_MAX_TEMPLATES {
+            // LBPH histograms are 16 KB each: keep an even spread so 100 employees load in ≈ 1 s.
+            let n = templates.len();
+            templates = (0..LBPH_MAX_TEMPLATES).map(|i| templates[i * n / LBPH_MAX_TEMPLATES].clone()).collect();
+        }
         self.engine.gallery.set(self.engine.backend, employee_id, templates);
         self.save()
     }
