@@ -193,6 +193,7 @@ fn bench_text(r: &BenchReport) -> String {
     row("genuine scores", &|f| range(&f.genuine_scores));
     row("best impostor scores", &|f| range(&f.impostor_scores));
     row("ms per 640x480 frame (1 core)", &|f| format!("{:.1}", f.ms_per_frame_640x480));
+    row("  CPU ms per frame (1 thread)", &|f| format!("{:.1}", f.cpu_ms_per_frame_640x480));
     row("  of which detection", &|f| format!("{:.1}", f.ms_detect_640x480));
     row("ms to enrol 30 frames", &|f| format!("{:.0}", f.ms_enrol_30_frames));
     row("ms to load model, 100 employees", &|f| {
