@@ -8,6 +8,7 @@ use clap::{Args, Parser, Subcommand};
 use crate::commands::access::Login;
 use crate::commands::backup::{BackupBenchCommand, BackupCommand};
 use crate::commands::catalog::{CategoryCommand, EmployeeCommand, ProductCommand};
+use crate::commands::face::{FaceBenchCommand, FaceCommand};
 use crate::commands::ledger::{LedgerCommand, MovementCommand, ReportCommand};
 use crate::commands::users::UserCommand;
 
@@ -55,7 +56,10 @@ pub enum Command {
     /// Employees: the people whose faces confirm movements.
     #[command(subcommand)]
     Employee(EmployeeCommand),
-    /// Movement history and reversal.
+    /// Face ID: who is on a photo.
+    #[command(subcommand)]
+    Face(FaceCommand),
+    /// Movements: post IN/OUT with a face photo, history, reversal.
     #[command(subcommand)]
     Movement(MovementCommand),
     /// Check the ledger's integrity.
@@ -151,4 +155,6 @@ pub enum BenchCommand {
     Ledger(crate::commands::bench::LedgerBench),
     #[command(flatten)]
     Backup(BackupBenchCommand),
+    #[command(flatten)]
+    Face(FaceBenchCommand),
 }

@@ -9,6 +9,8 @@ use deadpool_postgres::Pool;
 use futures::channel::mpsc;
 
 use crate::backup::{Backup, BackupSettings};
+use crate::camera::{Camera, CameraSettings};
+use crate::face_recognizer::FaceRecognizer;
 use crate::ledger::Ledger;
 use crate::scanner::{Scanner, ScannerSettings};
 use crate::session::{Session, SessionSettings};
@@ -20,6 +22,9 @@ pub struct Handles {
     pub ledger: Addr<Ledger>,
     pub session: Addr<Session>,
     pub backup: Addr<Backup>,
+    /// None when `camera.source` is empty: the face recognizer then reports "no camera".
+    pub camera: Option<Addr<Camera>>,
+    pub face: Addr<FaceRecognizer>,
     pub pool: Pool,
     pub config: models::Config,
     /// Fires once when the process is asked to stop (SIGTERM, SIGINT): the UI closes itself.
@@ -54,7 +59,14 @@ pub fn start(config: models::Config, pool: Pool) -> RunningSystem {
                 let session = Session::new(pool.clone(), SessionSettings::from_config(&config)).start();
                 let backup = start_backup(&config, pool.clone());
                 let shutdown = ShutdownSignal::default().start();
-                Handles { scanner, ledger, session, backup, pool, config, shutdown }
+                let camera = (!config.camera.source.trim().is_empty()).then(|| {
+                    let camera = Camera::new(CameraSettings::from_config(&config));
+                    let frames = camera.latest_frame();
+                    (camera.start(), frames)
+                });
+                let face = FaceRecognizer::new(pool.clone(), config.clone(), camera.clone()).start();
+                let camera = camera.map(|(addr, _)| addr);
+                Handles { scanner, ledger, session, backup, camera, face, pool, config, shutdown }
             });
             tx.send((handles, actix::System::current())).expect("boot channel open");
             if let Err(e) = system.run() {

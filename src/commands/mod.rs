@@ -6,6 +6,7 @@ pub mod bench;
 pub mod catalog;
 pub mod config;
 pub mod db;
+pub mod face;
 pub mod ledger;
 pub mod run;
 pub mod table;
