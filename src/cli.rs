@@ -63,6 +63,22 @@ pub enum Command {
     /// Reports: stock, low stock, movements, daily totals — as a table, CSV, XLSX or JSON.
     #[command(subcommand)]
     Report(ReportCommand),
+    /// Start on boot: systemd units for the kiosk and its database.
+    Service {
+        #[command(subcommand)]
+        action: crate::commands::service::ServiceAction,
+    },
+    /// The hand-over checklist: checks the installation line by line (exit 0 = ready).
+    Doctor {
+        /// Skip the checks that need a person (the test scan).
+        #[arg(long)]
+        non_interactive: bool,
+        #[arg(long)]
+        json: bool,
+        /// uz, ru or en (default: general.locale).
+        #[arg(long, value_parser = ["uz", "ru", "en"])]
+        lang: Option<String>,
+    },
     /// The audit log: logins, user changes, reversals, backups (admin).
     Audit {
         #[arg(long, value_parser = crate::commands::ledger::parse_time)]

@@ -2,7 +2,9 @@
 
 mod cli;
 mod commands;
+mod doctor;
 mod logging;
+mod service;
 
 use clap::Parser;
 
@@ -39,6 +41,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Movement(cmd) => commands::ledger::movement(&Db::open(&config)?, cmd),
         Command::Ledger(cmd) => commands::ledger::ledger_cmd(&Db::open(&config)?, cmd),
         Command::Report(cmd) => commands::ledger::report(&Db::open(&config)?, cmd),
+        Command::Service { action } => commands::service::run(&config, source.as_deref(), action),
+        Command::Doctor { non_interactive, json, lang } => commands::doctor::run(&config, non_interactive, json, lang.as_deref()),
         Command::Audit { from, to, limit, login, json } => commands::ledger::audit(&Db::open(&config)?, from, to, limit, &login, json),
     }
 }

@@ -7,6 +7,7 @@ pub mod config;
 pub mod db;
 pub mod employees;
 pub mod error;
+pub mod health;
 pub mod import;
 pub mod movements;
 pub mod password;

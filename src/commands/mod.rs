@@ -4,8 +4,10 @@ pub mod access;
 pub mod catalog;
 pub mod config;
 pub mod db;
+pub mod doctor;
 pub mod ledger;
 pub mod run;
+pub mod service;
 pub mod table;
 pub mod users;
 
