@@ -145,14 +145,17 @@ WantedBy={wanted_by}
     out
 }
 
-/// Drops the blank lines left by empty optional settings.
+/// Drops the blank lines left by empty optional settings: a blank line stays only before a
+/// section header.
 fn tidy(text: &str) -> String {
-    let mut out: Vec<&str> = vec![];
-    for line in text.lines().map(str::trim_end) {
-        if line.is_empty() && out.last().is_none_or(|l| l.is_empty() || l.starts_with('[')) {
+    let lines: Vec<&str> = text.lines().map(str::trim_end).collect();
+    let mut out = vec![];
+    for (i, line) in lines.iter().enumerate() {
+        let before_section = lines[i + 1..].iter().find(|l| !l.is_empty()).is_some_and(|l| l.starts_with('['));
+        if line.is_empty() && !before_section {
             continue;
         }
-        out.push(line);
+        out.push(*line);
     }
     out.join("\n") + "\n"
 }
