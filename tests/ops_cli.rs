@@ -73,8 +73,14 @@ impl Kiosk {
 
     /// What a healthy kiosk has outside the database: a camera, a face model, a fresh backup.
     fn make_healthy_files(&mut self) {
-        let camera = self.path().join("camera.avi");
-        std::fs::write(&camera, b"frames").unwrap();
+        // A camera stand-in the camera actor opens like a webcam: an image sequence.
+        let frames = self.path().join("frames");
+        std::fs::create_dir_all(&frames).unwrap();
+        for i in 0..3 {
+            let st = Command::new("convert").args(["-size", "640x480", "xc:gray50"]).arg(frames.join(format!("{i:03}.png"))).status();
+            assert!(st.expect("imagemagick (setup.sh --test) is installed").success());
+        }
+        let camera = frames.join("%03d.png");
         std::fs::write(self.path().join("model.yml"), "%YAML:1.0\nopencv_lbphfaces: {}\n").unwrap();
         let backups = self.path().join("backups");
         std::fs::create_dir_all(&backups).unwrap();
@@ -229,6 +235,7 @@ fn doctor_passes_on_a_healthy_installation_and_names_each_broken_precondition() 
     assert!(!ok);
     assert_failed_with_hint(&r, "backup.last");
 
+    assert!(line(&report, "face.camera")["detail"].as_str().unwrap().contains("640×480"), "the camera's resolution is shown");
     let (ok, r) = k.doctor(&[("OMBOR_CAMERA_SOURCE", "/dev/video77")]);
     assert!(!ok);
     assert_failed_with_hint(&r, "face.camera");

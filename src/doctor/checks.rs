@@ -371,17 +371,11 @@ fn scanner(f: &Facts, lang: Language) -> Line {
 fn camera(f: &Facts, lang: Language) -> Line {
     let line = Line::new("face.camera", Group::Face, true, tr!(lang, "Kamera", "Камера", "Camera"));
     match &f.camera {
-        CameraFacts::Found { source, width, height, opened: true } => line.pass(tr!(
+        CameraFacts::Found { source, width, height } => line.pass(tr!(
             lang,
             "{source} ochildi, {width}×{height}",
             "{source} открыта, {width}×{height}",
             "{source} opens, {width}×{height}"
-        )),
-        CameraFacts::Found { source, width, height, opened: false } => line.pass(tr!(
-            lang,
-            "{source} mavjud (so'ralgan {width}×{height})",
-            "{source} на месте (запрошено {width}×{height})",
-            "{source} present ({width}×{height} requested)"
         )),
         CameraFacts::Missing { source, reason } => line.fail(
             tr!(lang, "«{source}»: {reason}", "«{source}»: {reason}", "“{source}”: {reason}"),

@@ -57,12 +57,11 @@ pub enum Scan {
 }
 
 pub enum CameraFacts {
-    /// The camera opened (or, until the camera actor probes it, its device or file is there).
+    /// The camera opened and gave a frame of this size.
     Found {
         source: String,
         width: u32,
         height: u32,
-        opened: bool,
     },
     Missing {
         source: String,
@@ -193,25 +192,13 @@ fn pg_dump(config: &Config) -> Option<(PathBuf, u32)> {
     })
 }
 
-/// Until the camera actor's probe is merged: the configured device or file must be there.
+/// Opens the configured camera (or video / image sequence) through the camera actor's probe
+/// and reads one frame: its size is the resolution the kiosk will get.
 fn camera(config: &Config) -> CameraFacts {
     let source = config.camera.source.trim().to_string();
-    let missing = |reason: String| CameraFacts::Missing { source: source.clone(), reason };
-    if source.is_empty() {
-        return missing("camera.source is empty".into());
-    }
-    let path =
-        if source.chars().all(|c| c.is_ascii_digit()) { PathBuf::from(format!("/dev/video{source}")) } else { PathBuf::from(&source) };
-    let present = if source.contains('%') {
-        // An image sequence ("frames/%03d.png"): its folder must hold pictures.
-        path.parent().and_then(|d| std::fs::read_dir(d).ok()).is_some_and(|mut d| d.next().is_some())
-    } else {
-        path.exists()
-    };
-    if present {
-        CameraFacts::Found { source, width: config.camera.width, height: config.camera.height, opened: false }
-    } else {
-        missing(format!("{} not found", path.display()))
+    match actors::camera::probe(&source) {
+        Ok((width, height)) => CameraFacts::Found { source, width, height },
+        Err(reason) => CameraFacts::Missing { source, reason },
     }
 }
 
