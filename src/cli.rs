@@ -79,6 +79,8 @@ pub enum Command {
         #[arg(long, value_parser = ["uz", "ru", "en"])]
         lang: Option<String>,
     },
+    /// QR labels (code, name, SKU) as a PDF: A4 sheets or label-printer size.
+    Labels(crate::commands::labels::LabelsArgs),
     /// The audit log: logins, user changes, reversals, backups (admin).
     Audit {
         #[arg(long, value_parser = crate::commands::ledger::parse_time)]

@@ -3,6 +3,7 @@
 mod cli;
 mod commands;
 mod doctor;
+mod labels;
 mod logging;
 mod service;
 
@@ -43,6 +44,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Report(cmd) => commands::ledger::report(&Db::open(&config)?, cmd),
         Command::Service { action } => commands::service::run(&config, source.as_deref(), action),
         Command::Doctor { non_interactive, json, lang } => commands::doctor::run(&config, non_interactive, json, lang.as_deref()),
+        Command::Labels(args) => commands::labels::run(&Db::open(&config)?, args),
         Command::Audit { from, to, limit, login, json } => commands::ledger::audit(&Db::open(&config)?, from, to, limit, &login, json),
     }
 }

@@ -5,6 +5,7 @@ pub mod catalog;
 pub mod config;
 pub mod db;
 pub mod doctor;
+pub mod labels;
 pub mod ledger;
 pub mod run;
 pub mod service;
