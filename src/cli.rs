@@ -81,6 +81,8 @@ pub enum Command {
     },
     /// QR labels (code, name, SKU) as a PDF: A4 sheets or label-printer size.
     Labels(crate::commands::labels::LabelsArgs),
+    /// Fill an EMPTY database with a demo warehouse: categories and 10,000 products (admin).
+    Demo(crate::commands::demo::DemoArgs),
     /// The audit log: logins, user changes, reversals, backups (admin).
     Audit {
         #[arg(long, value_parser = crate::commands::ledger::parse_time)]

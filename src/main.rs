@@ -45,6 +45,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Service { action } => commands::service::run(&config, source.as_deref(), action),
         Command::Doctor { non_interactive, json, lang } => commands::doctor::run(&config, non_interactive, json, lang.as_deref()),
         Command::Labels(args) => commands::labels::run(&Db::open(&config)?, args),
+        Command::Demo(args) => commands::demo::run(&Db::open(&config)?, args),
         Command::Audit { from, to, limit, login, json } => commands::ledger::audit(&Db::open(&config)?, from, to, limit, &login, json),
     }
 }

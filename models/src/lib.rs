@@ -5,6 +5,7 @@ pub mod audit;
 pub mod cluster;
 pub mod config;
 pub mod db;
+pub mod demo;
 pub mod employees;
 pub mod error;
 pub mod health;

@@ -4,6 +4,7 @@ pub mod access;
 pub mod catalog;
 pub mod config;
 pub mod db;
+pub mod demo;
 pub mod doctor;
 pub mod labels;
 pub mod ledger;
