@@ -83,6 +83,8 @@ pub enum Command {
     Labels(crate::commands::labels::LabelsArgs),
     /// Fill an EMPTY database with a demo warehouse: categories and 10,000 products (admin).
     Demo(crate::commands::demo::DemoArgs),
+    /// Zip config (secrets masked), logs, doctor report and versions for support — never face data or dumps.
+    SupportBundle(crate::commands::support::SupportArgs),
     /// The audit log: logins, user changes, reversals, backups (admin).
     Audit {
         #[arg(long, value_parser = crate::commands::ledger::parse_time)]

@@ -6,6 +6,7 @@ mod doctor;
 mod labels;
 mod logging;
 mod service;
+mod support;
 
 use clap::Parser;
 
@@ -46,6 +47,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Doctor { non_interactive, json, lang } => commands::doctor::run(&config, non_interactive, json, lang.as_deref()),
         Command::Labels(args) => commands::labels::run(&Db::open(&config)?, args),
         Command::Demo(args) => commands::demo::run(&Db::open(&config)?, args),
+        Command::SupportBundle(args) => commands::support::run(&config, source.as_deref(), args),
         Command::Audit { from, to, limit, login, json } => commands::ledger::audit(&Db::open(&config)?, from, to, limit, &login, json),
     }
 }

@@ -10,6 +10,7 @@ pub mod labels;
 pub mod ledger;
 pub mod run;
 pub mod service;
+pub mod support;
 pub mod table;
 pub mod users;
 
