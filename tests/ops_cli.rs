@@ -362,3 +362,149 @@ fn service_units_pass_systemd_analyze_verify() {
     run_ok(&mut c);
     assert!(!dir.join("ombor-kiosk.service").exists() && !dir.join("ombor-db.service").exists());
 }
+
+/// `pdftoppm -gray` pages of a PDF as (width, height, pixels).
+fn render_pages(pdf: &Path, dpi: u32) -> Vec<(usize, usize, Vec<u8>)> {
+    let dir = tempfile::tempdir().unwrap();
+    let st = Command::new("pdftoppm").args(["-r", &dpi.to_string(), "-gray"]).arg(pdf).arg(dir.path().join("page")).status();
+    assert!(st.expect("pdftoppm (poppler-utils) is installed").success());
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().path()).collect();
+    files.sort();
+    files.iter().map(|f| parse_pgm(&std::fs::read(f).unwrap())).collect()
+}
+
+/// A binary PGM (P5, 8 bit).
+fn parse_pgm(bytes: &[u8]) -> (usize, usize, Vec<u8>) {
+    let mut fields = vec![];
+    let mut i = 0;
+    while fields.len() < 4 {
+        while bytes[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        let start = i;
+        while !bytes[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        fields.push(String::from_utf8_lossy(&bytes[start..i]).to_string());
+    }
+    assert_eq!(fields[0], "P5");
+    let (w, h): (usize, usize) = (fields[1].parse().unwrap(), fields[2].parse().unwrap());
+    (w, h, bytes[i + 1..i + 1 + w * h].to_vec())
+}
+
+/// Every QR code rqrr finds and decodes on a page.
+fn decode_qr(page: &(usize, usize, Vec<u8>)) -> Vec<String> {
+    decode_cells(page, 1, 1)
+}
+
+/// rqrr confuses the finder patterns of neighbouring symbols: decode each label cell of a
+/// `cols` × `rows` sheet on its own.
+fn decode_cells((w, h, pixels): &(usize, usize, Vec<u8>), cols: usize, rows: usize) -> Vec<String> {
+    let (cw, ch) = (w / cols, h / rows);
+    let mut found = vec![];
+    for cell in 0..cols * rows {
+        let (x0, y0) = ((cell % cols) * cw, (cell / cols) * ch);
+        let mut img = rqrr::PreparedImage::prepare_from_greyscale(cw, ch, |x, y| pixels[(y0 + y) * w + x0 + x]);
+        found.extend(img.detect_grids().iter().filter_map(|g| g.decode().ok().map(|(_, content)| content)));
+    }
+    found
+}
+
+#[test]
+fn labels_render_and_their_qr_codes_decode_to_the_products_codes() {
+    let k = Kiosk::new();
+    k.stdin(&["user", "add", "--username", "boss", "--role", "admin", "--password-stdin"], BOSS);
+    // 26 products in one category (two A4 sheets of 3×8), two elsewhere.
+    let csv = k.path().join("products.csv");
+    let mut text = String::from("sku,qr_code,name,category\n");
+    for i in 1..=26 {
+        text += &format!("QUR-{i:03},QR-{i:06},Sement M400 portlandsement 50 kg qop {i},Qurilish\n");
+    }
+    text += "ELK-001,ЭЛ-0001,Кабель ВВГ 3×2,5 мм² — oʻzbekcha gʻisht,Elektr\nELK-002,QR-ELK-2,Rozetka,Elektr\n";
+    std::fs::write(&csv, text).unwrap();
+    k.stdin(&["product", "import", csv.to_str().unwrap(), "--user", "boss", "--password-stdin"], BOSS);
+
+    let pdf = k.path().join("labels.pdf");
+    let v = json(&run_ok(&mut k.cmd(&["labels", "--category", "Qurilish", "--out", pdf.to_str().unwrap(), "--json"])));
+    assert_eq!(v["labels"], 26);
+    let pages = render_pages(&pdf, 150);
+    assert_eq!(pages.len(), 2, "26 labels on 3×8 sheets are two pages");
+    let mut decoded: Vec<String> = pages.iter().flat_map(|p| decode_cells(p, 3, 8)).collect();
+    decoded.sort();
+    let expected: Vec<String> = (1..=26).map(|i| format!("QR-{i:06}")).collect();
+    assert_eq!(decoded, expected);
+
+    // Label-printer size, chosen by SKU: one label per page, Cyrillic codes too.
+    let pdf = k.path().join("small.pdf");
+    run_ok(&mut k.cmd(&["labels", "--sku", "ELK-001", "--sku", "ELK-002", "--label", "58x40", "--out", pdf.to_str().unwrap()]));
+    let pages = render_pages(&pdf, 300);
+    assert_eq!(pages.len(), 2);
+    assert_eq!(pages[0].0, (58.0 / 25.4 * 300.0_f64).round() as usize, "the page is 58 mm wide");
+    assert_eq!(decode_qr(&pages[0]), ["ЭЛ-0001"]);
+    assert_eq!(decode_qr(&pages[1]), ["QR-ELK-2"]);
+    // The font is embedded (text in Uzbek and Russian renders on any machine).
+    let bytes = std::fs::read(&pdf).unwrap();
+    assert!(bytes.windows(9).any(|w| w == b"FontFile2"), "an embedded TrueType font");
+
+    let e = run_err(&mut k.cmd(&["labels", "--sku", "NOPE", "--out", pdf.to_str().unwrap()]));
+    assert!(e.contains("no product"), "{e}");
+    let e = run_err(&mut k.cmd(&["labels", "--grid", "0x9", "--out", pdf.to_str().unwrap()]));
+    assert!(e.contains("columns"), "{e}");
+}
+
+#[test]
+fn demo_fills_an_empty_database_and_refuses_a_non_empty_one() {
+    let k = Kiosk::new();
+    k.stdin(&["user", "add", "--username", "boss", "--role", "admin", "--password-stdin"], BOSS);
+    let out = k.stdin(&["demo", "--products", "2500", "--user", "boss", "--password-stdin", "--json"], BOSS);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!((v["categories"].as_i64(), v["products"].as_i64()), (Some(12), Some(2500)));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("2000 / 2500"), "progress is shown");
+    let list = json(&run_ok(&mut k.cmd(&["product", "list", "--search", "QR-002500", "--json"])));
+    assert_eq!(list[0]["stock"], "0", "each product has its stock row: {list}");
+    let cats = json(&run_ok(&mut k.cmd(&["category", "list", "--json"])));
+    assert!(cats.as_array().unwrap().iter().any(|c| c["name"] == "Qurilish materiallari"));
+
+    // Not empty any more: refused before any password is asked, nothing added.
+    let e = run_err(k.cmd(&["demo"]).stdin(Stdio::null()));
+    assert!(e.contains("only fills an empty"), "{e}");
+    let report = k.doctor(&[]).1;
+    assert!(line(&report, "products.counts")["detail"].as_str().unwrap().contains("2500 products"));
+}
+
+#[test]
+fn support_bundle_masks_secrets_and_never_holds_face_data_or_dumps() {
+    let mut k = Kiosk::with_admin_and_product();
+    k.make_healthy_files();
+    // Face data and a dump where a careless bundle would pick them up.
+    let logs = k.path().join("logs");
+    std::fs::create_dir_all(&logs).unwrap();
+    std::fs::write(logs.join("model.yml"), "face data").unwrap();
+    write_backup(&logs, "20261125_020000");
+    std::fs::write(logs.join("ombor.2000-01-01.log"), "connect to postgres://ombor_app:s3cret-pw@db.lan/ombor_nazorat failed\n").unwrap();
+
+    let zip_path = k.path().join("support.zip");
+    let mut c = k.cmd(&["support-bundle", "--out", zip_path.to_str().unwrap()]);
+    c.env("OMBOR_DATABASE_OWNER_URL", "postgres://ombor_owner:s3cret-pw@127.0.0.1:1/ombor_nazorat");
+    run_ok(&mut c);
+    let mut archive = zip::ZipArchive::new(std::fs::File::open(&zip_path).unwrap()).unwrap();
+    let names: Vec<String> = archive.file_names().map(|n| n.unwrap().to_string()).collect();
+    for want in ["config.toml", "doctor.json", "versions.txt", "logs/ombor.2000-01-01.log", "logs/postgres.log"] {
+        assert!(names.iter().any(|n| n == want), "{want} in {names:?}");
+    }
+    for n in &names {
+        assert!(!n.contains("model.yml") && !n.ends_with(".sql") && !n.contains("ombor_nazorat_"), "{n} must not be bundled");
+    }
+    for i in 0..archive.len() {
+        let mut f = archive.by_index(i).unwrap();
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut f, &mut text).unwrap();
+        assert!(!text.contains("s3cret-pw"), "{:?} leaks a password", f.name());
+        assert!(!text.contains("face data"), "{:?} holds face data", f.name());
+    }
+    let doctor: serde_json::Value = {
+        let mut f = archive.by_name("doctor.json").unwrap();
+        serde_json::from_reader(&mut f).unwrap()
+    };
+    assert_eq!(doctor["groups"].as_array().unwrap().len(), 10);
+}
