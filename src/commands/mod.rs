@@ -6,6 +6,7 @@ pub mod config;
 pub mod db;
 pub mod demo;
 pub mod doctor;
+pub mod face;
 pub mod labels;
 pub mod ledger;
 pub mod run;

@@ -12,6 +12,8 @@ use super::detector::Detection;
 
 /// The grey crop LBPH looks at.
 const LBPH_FACE_SIZE: i32 = 100;
+/// LBP with radius 1 on 100 px leaves 98 px, cut in an 8×8 grid: 12×12 pixels per cell.
+pub(crate) const LBPH_CELL_PIXELS: i32 = ((LBPH_FACE_SIZE - 2) / 8) * ((LBPH_FACE_SIZE - 2) / 8);
 
 pub(crate) enum Embedder {
     SFace(Ptr<objdetect::FaceRecognizerSF>),
@@ -59,7 +61,8 @@ impl Embedder {
                 let h = hists.get(0)?;
                 let mut flat = Mat::default();
                 h.convert_to(&mut flat, CV_32F, 1.0, 0.0)?;
-                Ok(flat.data_typed::<f32>()?.to_vec())
+                let v = flat.data_typed::<f32>()?.to_vec();
+                Ok(v)
             }
         }
     }

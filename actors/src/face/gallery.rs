@@ -7,10 +7,13 @@ use std::collections::BTreeMap;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
-use opencv::core::{FileStorage, Mat, CV_32F};
+use opencv::core::{FileStorage, Mat, CV_32F, CV_8U};
 use opencv::prelude::*;
 
 use super::Backend;
+
+/// Pixels per LBPH cell: OpenCV normalises each cell's histogram by it (see embedder.rs).
+pub(crate) const LBPH_COUNT_SCALE: f64 = super::embedder::LBPH_CELL_PIXELS as f64;
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub(crate) struct Gallery {
@@ -56,9 +59,16 @@ impl Gallery {
             // Keys look like `sface_12`: backend, underscore, employee id.
             let Some((b, id)) = key.split_once('_') else { continue };
             let (Some(backend), Ok(id)) = (Backend::parse(b), id.parse::<i64>()) else { continue };
-            let m = root.get(&key).map_err(fail)?.mat().map_err(fail)?;
-            if m.typ() != CV_32F || m.rows() == 0 {
-                return Err(format!("{}: entry {key} is not a float matrix", path.display()));
+            let stored = root.get(&key).map_err(fail)?.mat().map_err(fail)?;
+            let mut m = Mat::default();
+            match stored.typ() {
+                CV_32F => m = stored,
+                // LBPH histograms are pixel counts per cell, kept as bytes (see `save`).
+                CV_8U => stored.convert_to(&mut m, CV_32F, 1.0 / LBPH_COUNT_SCALE, 0.0).map_err(fail)?,
+                _ => return Err(format!("{}: entry {key} is not a matrix of numbers", path.display())),
+            }
+            if m.rows() == 0 {
+                return Err(format!("{}: entry {key} is empty", path.display()));
             }
             let mut rows = Vec::with_capacity(m.rows() as usize);
             for r in 0..m.rows() {
@@ -97,9 +107,18 @@ impl Gallery {
                 let dims = rows.first().map_or(0, |r| r.len());
                 let flat: Vec<f32> = rows.iter().flat_map(|r| r.iter().copied()).collect();
                 let m = Mat::from_slice(&flat).map_err(fail)?;
-                let m = m.reshape(1, rows.len() as i32).map_err(fail)?;
+                let m = m.reshape(1, rows.len() as i32).map_err(fail)?.try_clone().map_err(fail)?;
                 debug_assert_eq!(m.cols() as usize, dims);
-                fs.write_mat(&format!("{}_{id}", backend.as_str()), &m.try_clone().map_err(fail)?).map_err(fail)?;
+                let m = if *backend == Backend::Lbph {
+                    // Each LBPH value is (pixels in the bin) / LBPH_COUNT_SCALE: the count fits a
+                    // byte exactly, and the file is 4× smaller and faster to read.
+                    let mut bytes = Mat::default();
+                    m.convert_to(&mut bytes, CV_8U, LBPH_COUNT_SCALE, 0.0).map_err(fail)?;
+                    bytes
+                } else {
+                    m
+                };
+                fs.write_mat(&format!("{}_{id}", backend.as_str()), &m).map_err(fail)?;
             }
         }
         fs.release().map_err(fail)?;

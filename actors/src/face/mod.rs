@@ -2,6 +2,7 @@
 //! quality gate + the model file. Everything here is plain blocking code, run on the
 //! recognizer's worker thread or by the CLI.
 
+pub(crate) mod bench;
 pub(crate) mod detector;
 pub(crate) mod embedder;
 pub(crate) mod gallery;
