@@ -17,6 +17,8 @@ packages=(
 )
 if [ "$want_test" -eq 1 ]; then
   packages+=(xvfb xdotool matchbox-window-manager wmctrl imagemagick poppler-utils)
+  # ops tests: systemd-analyze verifies the service units
+  packages+=(systemd)
 fi
 
 missing=()

@@ -88,6 +88,28 @@ pub enum Command {
     /// Benchmarks that print figures.
     #[command(subcommand)]
     Bench(BenchCommand),
+    /// Start on boot: systemd units for the kiosk and its database.
+    Service {
+        #[command(subcommand)]
+        action: crate::commands::service::ServiceAction,
+    },
+    /// The hand-over checklist: checks the installation line by line (exit 0 = ready).
+    Doctor {
+        /// Skip the checks that need a person (the test scan).
+        #[arg(long)]
+        non_interactive: bool,
+        #[arg(long)]
+        json: bool,
+        /// uz, ru or en (default: general.locale).
+        #[arg(long, value_parser = ["uz", "ru", "en"])]
+        lang: Option<String>,
+    },
+    /// QR labels (code, name, SKU) as a PDF: A4 sheets or label-printer size.
+    Labels(crate::commands::labels::LabelsArgs),
+    /// Fill an EMPTY database with a demo warehouse: categories and 10,000 products (admin).
+    Demo(crate::commands::demo::DemoArgs),
+    /// Zip config (secrets masked), logs, doctor report and versions for support — never face data or dumps.
+    SupportBundle(crate::commands::support::SupportArgs),
     /// The audit log: logins, user changes, reversals, backups (admin).
     Audit {
         #[arg(long, value_parser = crate::commands::ledger::parse_time)]

@@ -2,7 +2,11 @@
 
 mod cli;
 mod commands;
+mod doctor;
+mod labels;
 mod logging;
+mod service;
+mod support;
 
 use clap::Parser;
 
@@ -50,6 +54,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Backup(cmd) => commands::backup::backup(&config, cmd),
         Command::Restore { file, yes, login, json } => commands::backup::restore(&config, &file, yes, &login, json),
         Command::Bench(BenchCommand::Backup(cmd)) => commands::backup::bench(&config, cmd),
+        Command::Service { action } => commands::service::run(&config, source.as_deref(), action),
+        Command::Doctor { non_interactive, json, lang } => commands::doctor::run(&config, non_interactive, json, lang.as_deref()),
+        Command::Labels(args) => commands::labels::run(&Db::open(&config)?, args),
+        Command::Demo(args) => commands::demo::run(&Db::open(&config)?, args),
+        Command::SupportBundle(args) => commands::support::run(&config, source.as_deref(), args),
         Command::Audit { from, to, limit, login, json } => commands::ledger::audit(&Db::open(&config)?, from, to, limit, &login, json),
     }
 }

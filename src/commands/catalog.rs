@@ -189,7 +189,7 @@ pub fn category(db: &Db, cmd: CategoryCommand) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn resolve_category(db: &Db, name_or_id: &str) -> anyhow::Result<i64> {
+pub fn resolve_category(db: &Db, name_or_id: &str) -> anyhow::Result<i64> {
     if let Ok(id) = name_or_id.parse::<i64>() {
         return Ok(id);
     }

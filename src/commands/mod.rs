@@ -6,9 +6,14 @@ pub mod bench;
 pub mod catalog;
 pub mod config;
 pub mod db;
+pub mod demo;
+pub mod doctor;
 pub mod face;
+pub mod labels;
 pub mod ledger;
 pub mod run;
+pub mod service;
+pub mod support;
 pub mod table;
 pub mod users;
 
