@@ -205,3 +205,9 @@ pub async fn probe(cfg: &tokio_postgres::Config) -> Result<(String, Option<u32>)
     let _ = h.await;
     Ok((version, migration))
 }
+
+/// One round trip to the server: the kiosk's "database connected" light.
+pub async fn ping(c: &impl tokio_postgres::GenericClient) -> crate::Result<()> {
+    c.simple_query("SELECT 1").await?;
+    Ok(())
+}
