@@ -214,23 +214,25 @@ impl Kiosk {
         }
         match message {
             Message::Key(key) => {
-                let typed = match (&key, &mut self.screen) {
+                // Login screens also take a physical keyboard (an admin desk has one); Enter submits.
+                let follow_up = match (&key, &mut self.screen) {
                     (scanner::Key::Char { ch, .. }, Screen::Login(l)) => {
                         l.typed(*ch);
-                        true
+                        None
                     }
                     (scanner::Key::Char { ch, .. }, Screen::FirstRun(f)) => {
                         f.typed(*ch);
-                        true
+                        None
                     }
-                    _ => false,
+                    (scanner::Key::Enter { .. }, Screen::Login(_)) => Some(Message::Login(login::Message::Submit)),
+                    _ => None,
                 };
-                if !typed {
-                    self.handles.scanner.do_send(key);
-                } else {
-                    self.handles.scanner.do_send(key);
+                // Typed or not, the Scanner sees every key: a scan is recognised by its speed.
+                self.handles.scanner.do_send(key);
+                match follow_up {
+                    Some(m) => self.update(m),
+                    None => Task::none(),
                 }
-                Task::none()
             }
             Message::Scanner(ScannerEvent::Scanned(code)) => self.scanned(code),
             Message::Scanner(ScannerEvent::Garbled(reason)) => {
@@ -332,10 +334,7 @@ impl Kiosk {
                     None => Task::none(),
                 }
             }
-            Message::LoggedIn(Ok(auth)) => {
-                self.logged_in(auth);
-                Task::none()
-            }
+            Message::LoggedIn(Ok(auth)) => self.logged_in(auth),
             Message::LoggedIn(Err(e)) => {
                 let why = error_text(self.language, &e);
                 match &mut self.screen {
@@ -590,20 +589,27 @@ impl Kiosk {
         }
     }
 
-    fn logged_in(&mut self, auth: AuthContext) {
+    /// After a login: back to the product card it was asked from, else admin mode for an
+    /// administrator or viewer, else the lock screen (an operator works from scans).
+    fn logged_in(&mut self, auth: AuthContext) -> Task<Message> {
         tracing::info!(role = auth.role.as_str(), "logged in on the kiosk");
         let role = auth.role;
-        self.auth = Some(auth);
-        self.screen = match self.resume.take() {
-            Some(p) => Screen::Product(p),
-            None if role == Role::Admin || role == Role::Viewer => {
-                let (admin, _) = Admin::new(self.handles.clone(), self.auth.clone().unwrap());
-                // The admin screen's first load is started by OpenAdmin; here it opens empty and loads on first view.
-                let _ = admin;
-                Screen::Lock
+        self.auth = Some(auth.clone());
+        match self.resume.take() {
+            Some(p) => {
+                self.screen = Screen::Product(p);
+                Task::none()
             }
-            None => Screen::Lock,
-        };
+            None if role == Role::Admin || role == Role::Viewer => {
+                let (admin, task) = Admin::new(self.handles.clone(), auth);
+                self.screen = Screen::Admin(admin);
+                task.map(Message::Admin)
+            }
+            None => {
+                self.screen = Screen::Lock;
+                Task::none()
+            }
+        }
     }
 
     fn logged_out(&mut self) {
