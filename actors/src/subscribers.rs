@@ -29,3 +29,36 @@ impl<T: Clone> Subscribers<T> {
         self.senders.is_empty()
     }
 }
+
+/// A `Recipient<M>` that forwards every message into a channel: lets code that is not an actor
+/// (the iced window, a CLI command) subscribe to actors that publish to recipients. Must be
+/// called inside a running actix System.
+pub fn forward_to_channel<M>(tx: mpsc::Sender<M>) -> actix::Recipient<M>
+where
+    M: actix::Message<Result = ()> + Unpin + Send + 'static,
+{
+    use actix::Actor;
+    ChannelForwarder { tx }.start().recipient()
+}
+
+struct ChannelForwarder<M> {
+    tx: mpsc::Sender<M>,
+}
+
+impl<M: Unpin + 'static> actix::Actor for ChannelForwarder<M> {
+    type Context = actix::Context<Self>;
+}
+
+impl<M> actix::Handler<M> for ChannelForwarder<M>
+where
+    M: actix::Message<Result = ()> + Unpin + Send + 'static,
+{
+    type Result = ();
+    fn handle(&mut self, msg: M, ctx: &mut actix::Context<Self>) {
+        if let Err(e) = self.tx.try_send(msg) {
+            if e.is_disconnected() {
+                actix::ActorContext::stop(ctx); // nobody listens any more: the recipient disconnects
+            }
+        }
+    }
+}

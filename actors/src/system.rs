@@ -8,6 +8,8 @@ use actix::prelude::*;
 use deadpool_postgres::Pool;
 use futures::channel::mpsc;
 
+use crate::camera::{Camera, CameraSettings};
+use crate::face_recognizer::FaceRecognizer;
 use crate::ledger::Ledger;
 use crate::scanner::{Scanner, ScannerSettings};
 use crate::session::{Session, SessionSettings};
@@ -18,6 +20,9 @@ pub struct Handles {
     pub scanner: Addr<Scanner>,
     pub ledger: Addr<Ledger>,
     pub session: Addr<Session>,
+    /// None when `camera.source` is empty: the face recognizer then reports "no camera".
+    pub camera: Option<Addr<Camera>>,
+    pub face: Addr<FaceRecognizer>,
     pub pool: Pool,
     pub config: models::Config,
     /// Fires once when the process is asked to stop (SIGTERM, SIGINT): the UI closes itself.
@@ -51,7 +56,14 @@ pub fn start(config: models::Config, pool: Pool) -> RunningSystem {
                 let ledger = Ledger::new(pool.clone(), config.general.station.clone()).start();
                 let session = Session::new(pool.clone(), SessionSettings::from_config(&config)).start();
                 let shutdown = ShutdownSignal::default().start();
-                Handles { scanner, ledger, session, pool, config, shutdown }
+                let camera = (!config.camera.source.trim().is_empty()).then(|| {
+                    let camera = Camera::new(CameraSettings::from_config(&config));
+                    let frames = camera.latest_frame();
+                    (camera.start(), frames)
+                });
+                let face = FaceRecognizer::new(pool.clone(), config.clone(), camera.clone()).start();
+                let camera = camera.map(|(addr, _)| addr);
+                Handles { scanner, ledger, session, camera, face, pool, config, shutdown }
             });
             tx.send((handles, actix::System::current())).expect("boot channel open");
             if let Err(e) = system.run() {
