@@ -6,7 +6,7 @@ use iced::{Alignment, Element, Length};
 use models::MovementKind;
 use rust_decimal::Decimal;
 
-use crate::face_link::FaceUpdate;
+use crate::face_link::{FaceUpdate, Hint};
 use crate::i18n::{tr, trf, Language, Text};
 use crate::widget::big_button;
 use crate::widget::preview::{self, Preview};
@@ -39,7 +39,7 @@ pub struct FaceScreen {
     frame: Option<Preview>,
     done: u32,
     needed: u32,
-    hint: Option<String>,
+    hint: Option<Hint>,
     outcome: Outcome,
 }
 
@@ -66,7 +66,7 @@ impl FaceScreen {
             FaceUpdate::Progress { done, needed, hint } => {
                 self.done = *done;
                 self.needed = *needed;
-                self.hint = hint.clone();
+                self.hint = *hint;
             }
             FaceUpdate::NotRecognised => self.outcome = Outcome::NotRecognised,
             FaceUpdate::Failed(why) | FaceUpdate::CameraUnavailable(why) => self.outcome = Outcome::Failed(why.clone()),
@@ -84,12 +84,9 @@ impl FaceScreen {
         let status: Element<'_, Message> = match &self.outcome {
             Outcome::Working => {
                 let needed = self.needed.max(1) as f32;
-                column![
-                    text(self.hint.clone().unwrap_or_else(|| tr(lang, Text::LookAtCamera).to_string())).size(theme::BODY),
-                    progress_bar(0.0..=needed, self.done as f32).girth(24),
-                ]
-                .spacing(12)
-                .into()
+                column![text(tr(lang, hint_text(self.hint))).size(theme::BODY), progress_bar(0.0..=needed, self.done as f32).girth(24),]
+                    .spacing(12)
+                    .into()
             }
             Outcome::NotRecognised => column![
                 container(text(tr(lang, Text::FaceNotRecognised)).size(theme::BODY)).padding(12).style(container::warning),
@@ -117,5 +114,16 @@ impl FaceScreen {
         ]
         .spacing(theme::SPACING)
         .into()
+    }
+}
+
+fn hint_text(hint: Option<Hint>) -> Text {
+    match hint {
+        None | Some(Hint::Good) => Text::LookAtCamera,
+        Some(Hint::NoFace) => Text::HintNoFace,
+        Some(Hint::TwoFaces) => Text::HintTwoFaces,
+        Some(Hint::TooSmall) => Text::HintTooSmall,
+        Some(Hint::TooDark) => Text::HintTooDark,
+        Some(Hint::Blurry) => Text::HintBlurry,
     }
 }

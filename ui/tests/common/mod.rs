@@ -46,6 +46,8 @@ impl Harness {
         }
         let mut config = models::Config::default();
         config.general.station = models::testing::TEST_STATION.into();
+        // No webcam here: the tests report camera events themselves, as the Camera actor would.
+        config.camera.source = String::new();
         tune(&mut config);
         let system = actors::system::start(config, db.pool.clone());
         let (kiosk, boot) = Kiosk::new(system.handles.clone());
