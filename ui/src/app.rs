@@ -668,8 +668,10 @@ impl Kiosk {
     fn header(&self) -> Element<'_, Message> {
         let lang = self.language;
         let mut bar = row![
-            text(tr(lang, Text::AppTitle)).size(theme::TITLE),
-            text(format!("{}: {}", tr(lang, Text::Station), self.handles.config.general.station)).size(theme::SMALL),
+            column![
+                text(tr(lang, Text::AppTitle)).size(theme::TITLE),
+                text(format!("{}: {}", tr(lang, Text::Station), self.handles.config.general.station)).size(theme::SMALL),
+            ],
             space::horizontal(),
         ]
         .spacing(16)
@@ -687,7 +689,7 @@ impl Kiosk {
             None => {}
         }
         for l in Language::ALL {
-            let b = button(text(l.short_name()).size(theme::SMALL)).padding([14, 14]).on_press(Message::SetLanguage(l));
+            let b = button(text(l.short_name()).size(theme::SMALL)).padding([14, 12]).on_press(Message::SetLanguage(l));
             bar = bar.push(if l == lang { b.style(button::primary) } else { b.style(button::secondary) });
         }
         let theme_label = if self.theme == Theme::Dark { tr(lang, Text::LightTheme) } else { tr(lang, Text::DarkTheme) };

@@ -33,7 +33,30 @@ pub fn number(lang: Language, value: Decimal) -> String {
 
 /// A quantity with its unit: "1 250 dona".
 pub fn quantity(lang: Language, value: Decimal, unit: &str) -> String {
-    format!("{} {unit}", number(lang, value))
+    format!("{} {}", number(lang, value), unit_name(lang, unit))
+}
+
+/// The short name of a unit code from the units table ("pcs" → "dona", "шт."); an unknown
+/// code is shown as it is.
+pub fn unit_name(lang: Language, code: &str) -> String {
+    let (uz, ru, en) = match code {
+        "pcs" => ("dona", "шт.", "pcs"),
+        "box" => ("quti", "кор.", "box"),
+        "pack" => ("qadoq", "уп.", "pack"),
+        "kg" => ("kg", "кг", "kg"),
+        "g" => ("g", "г", "g"),
+        "t" => ("t", "т", "t"),
+        "m" => ("m", "м", "m"),
+        "m2" => ("m²", "м²", "m²"),
+        "l" => ("l", "л", "l"),
+        other => return other.to_string(),
+    };
+    match lang {
+        Language::Uzbek => uz,
+        Language::Russian => ru,
+        Language::English => en,
+    }
+    .to_string()
 }
 
 /// Local date and time: "25.11.2026 14:05" (uz, ru), "2026-11-25 14:05" (en).
@@ -70,6 +93,7 @@ mod tests {
         assert_eq!(number(Language::Russian, d), "1\u{a0}234\u{a0}567,5");
         assert_eq!(number(Language::Uzbek, Decimal::from(12)), "12");
         assert_eq!(number(Language::English, Decimal::from(-1000)), "-1,000");
+        assert_eq!(quantity(Language::Russian, Decimal::from(5), "pcs"), "5 шт.");
         assert_eq!(countdown(std::time::Duration::from_secs(245)), "4:05");
     }
 }

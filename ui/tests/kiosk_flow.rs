@@ -24,13 +24,13 @@ async fn scan_card_face_in_confirmation() {
     h.scan("QR-000123").await;
     assert!(matches!(h.kiosk.screen, Screen::Product(_)), "the card is shown");
     assert!(h.shows("Qog'oz A4"));
-    assert!(h.shows("10 pcs"), "stock on the card");
+    assert!(h.shows("10 dona"), "stock on the card");
     assert!(h.kiosk.last_scan_to_card_ms.is_some());
 
     h.tap(h.t(Text::In)).await;
     h.tap("1").await;
     h.tap("2").await;
-    assert!(h.shows("12 pcs"), "the keypad shows what was typed");
+    assert!(h.shows("12 dona"), "the keypad shows what was typed");
     h.tap(h.t(Text::Continue)).await;
 
     // No face confirmation yet: the face screen, with the preview and progress.
@@ -45,7 +45,7 @@ async fn scan_card_face_in_confirmation() {
     h.face_confirmed().await;
     let Screen::Confirm(c) = &h.kiosk.screen else { panic!("a confirmation after the face") };
     assert_eq!(c.product.stock, Decimal::from(22));
-    assert!(h.shows(&ui::i18n::trf(h.kiosk.language, Text::NewStock, &[("stock", "22 pcs")])));
+    assert!(h.shows(&ui::i18n::trf(h.kiosk.language, Text::NewStock, &[("stock", "22 dona")])));
     assert_eq!(h.stock_of(p.id).await, Decimal::from(22), "saved in the database");
 
     // A second movement within 5 minutes skips the face, showing who and how long.
@@ -78,7 +78,7 @@ async fn out_beyond_stock_is_refused_on_screen() {
     h.tap(h.t(Text::Out)).await;
     h.tap("5").await;
     h.tap(h.t(Text::Continue)).await;
-    let refusal = ui::i18n::trf(h.kiosk.language, Text::NotEnoughStock, &[("available", "3 pcs")]);
+    let refusal = ui::i18n::trf(h.kiosk.language, Text::NotEnoughStock, &[("available", "3 dona")]);
     assert!(h.shows(&refusal), "the refusal says what is available");
     assert!(matches!(h.kiosk.screen, Screen::Product(_)));
     assert_eq!(h.stock_of(p.id).await, Decimal::from(3), "nothing saved");

@@ -110,7 +110,10 @@ impl FaceScreen {
             ]
             .align_y(Alignment::Start),
             space::vertical(),
-            row![space::horizontal(), big_button(tr(lang, Text::Cancel), Some(Message::Cancel)).style(iced::widget::button::secondary)],
+            row![
+                space::horizontal(),
+                big_button(tr(lang, Text::Cancel), Some(Message::Cancel)).width(260).style(iced::widget::button::secondary)
+            ],
         ]
         .spacing(theme::SPACING)
         .into()

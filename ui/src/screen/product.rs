@@ -116,7 +116,7 @@ impl ProductScreen {
             text(&p.name).size(theme::TITLE),
             field(tr(lang, Text::Sku), p.sku.clone()),
             field(tr(lang, Text::Category), p.category.clone().unwrap_or_else(|| "—".into())),
-            field(tr(lang, Text::Unit), p.unit.clone()),
+            field(tr(lang, Text::Unit), format::unit_name(lang, &p.unit)),
             field(tr(lang, Text::Stock), format::quantity(lang, p.stock, &p.unit)),
             field(tr(lang, Text::MinStock), format::quantity(lang, p.min_stock, &p.unit)),
         ]
@@ -163,7 +163,7 @@ impl ProductScreen {
             .into(),
             (Stage::Quantity(kind), Permit::Allowed) => self.quantity_view(lang, kind),
         };
-        let close = big_button(tr(lang, Text::Cancel), Some(Message::Close)).style(iced::widget::button::secondary);
+        let close = big_button(tr(lang, Text::Cancel), Some(Message::Close)).width(260).style(iced::widget::button::secondary);
         column![
             row![card, container(action).width(Length::FillPortion(1))].spacing(theme::SPACING),
             space::vertical(),
@@ -186,7 +186,7 @@ impl ProductScreen {
         };
         let mut col = column![
             text(title).size(theme::BODY),
-            container(text(format!("{shown} {}", p.unit)).size(theme::PROMPT))
+            container(text(format!("{shown} {}", format::unit_name(lang, &p.unit))).size(theme::PROMPT))
                 .padding([8, 16])
                 .width(Length::Fill)
                 .style(container::bordered_box),

@@ -148,7 +148,7 @@ impl Harness {
     /// A user of `role` logged in through the Session actor, and the kiosk told so.
     pub async fn log_in(&mut self, role: Role) -> AuthContext {
         let _ = self.db.session(Role::Admin).await; // makes the first admin if none
-        let name = format!("{}-{}", role.as_str(), self.db.name);
+        let name = role.as_str().to_string();
         let handles = self.system.as_ref().unwrap().handles.clone();
         let admin_name: String = self
             .db
