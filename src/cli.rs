@@ -7,6 +7,7 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::commands::access::Login;
 use crate::commands::catalog::{CategoryCommand, EmployeeCommand, ProductCommand};
+use crate::commands::face::{BenchCommand, FaceCommand};
 use crate::commands::ledger::{LedgerCommand, MovementCommand, ReportCommand};
 use crate::commands::users::UserCommand;
 
@@ -54,7 +55,13 @@ pub enum Command {
     /// Employees: the people whose faces confirm movements.
     #[command(subcommand)]
     Employee(EmployeeCommand),
-    /// Movement history and reversal.
+    /// Face ID: who is on a photo.
+    #[command(subcommand)]
+    Face(FaceCommand),
+    /// Benchmarks that print figures.
+    #[command(subcommand)]
+    Bench(BenchCommand),
+    /// Movements: post IN/OUT with a face photo, history, reversal.
     #[command(subcommand)]
     Movement(MovementCommand),
     /// Check the ledger's integrity.

@@ -36,6 +36,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Product(cmd) => commands::catalog::product(&Db::open(&config)?, cmd),
         Command::Stock { code, json } => commands::catalog::stock(&Db::open(&config)?, &code, json),
         Command::Employee(cmd) => commands::catalog::employee(&Db::open(&config)?, cmd),
+        Command::Face(cmd) => commands::face::run(&config, cmd),
+        Command::Bench(cmd) => commands::face::bench(&config, cmd),
         Command::Movement(cmd) => commands::ledger::movement(&Db::open(&config)?, cmd),
         Command::Ledger(cmd) => commands::ledger::ledger_cmd(&Db::open(&config)?, cmd),
         Command::Report(cmd) => commands::ledger::report(&Db::open(&config)?, cmd),

@@ -5,13 +5,22 @@
 //! The detector and recognizer run on a worker thread of their own; the mailbox only routes
 //! messages and talks to the database.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::mpsc as std_mpsc;
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
 
 use actix::prelude::*;
 use deadpool_postgres::Pool;
+use futures::channel::oneshot;
+use models::permissions::Action;
 
 use crate::camera::{Camera, LatestFrame};
+use crate::face::{gallery::Gallery, Agreement, Engine};
 use crate::session::AuthContext;
+
+pub use crate::face::bench::{BackendFigures, BenchReport};
+pub use crate::face::{models_dir, Backend, SYSTEM_MODELS_DIR};
 
 /// Why a frame was or was not good enough (shown to the person in front of the camera).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
@@ -61,8 +70,8 @@ pub enum FaceError {
     NotEnoughPhotos { accepted: usize, needed: usize, rejected: String },
     #[error("employee {0} is not active")]
     InactiveEmployee(i64),
-    #[error("the face recognizer is busy with another enrolment or verification")]
-    Busy,
+    #[error("face not recognised")]
+    NotRecognised(FaceHint),
     #[error(transparent)]
     Database(#[from] models::Error),
 }
@@ -122,17 +131,245 @@ pub struct Identification {
     pub backend: String,
 }
 
+/// Photos enrolled from a folder must give at least this many good faces.
+pub const MIN_ENROL_PHOTOS: usize = 3;
+/// At most this many templates are kept per employee.
+pub const MAX_ENROL_FRAMES: usize = 30;
+/// An enrolment from the camera gives up after this long without enough good frames.
+const ENROL_TIMEOUT: Duration = Duration::from_secs(90);
+/// No picture from the camera for this long while a job runs → `Failed`.
+const NO_PICTURE_TIMEOUT: Duration = Duration::from_secs(4);
+
+/// The result of enrolling from photos.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct EnrolReport {
+    pub employee_id: i64,
+    pub backend: Backend,
+    /// Photos that passed the quality gate and were enrolled.
+    pub accepted: usize,
+    /// Photos refused, with the reason.
+    pub rejected: Vec<(String, FaceHint)>,
+}
+
+/// A loaded face engine for one thread: the recognizer's worker, or a CLI command.
+pub struct FaceService {
+    engine: Engine,
+    warning: Option<String>,
+    model_mtime: Option<SystemTime>,
+}
+
+fn modified(path: &Path) -> Option<SystemTime> {
+    std::fs::metadata(path).and_then(|m| m.modified()).ok()
+}
+
+impl FaceService {
+    /// The configured backend and `model.yml`; falls back to lbph (with a warning) when the
+    /// sface models are missing or wrong.
+    pub fn load(config: &models::Config) -> Result<FaceService, FaceError> {
+        let (engine, warning) = Engine::load(config).map_err(FaceError::NotReady)?;
+        let model_mtime = modified(&engine.model_path);
+        Ok(FaceService { engine, warning, model_mtime })
+    }
+
+    /// Why the configured backend is not the one in use, if it is not.
+    pub fn warning(&self) -> Option<&str> {
+        self.warning.as_deref()
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.engine.backend
+    }
+
+    /// Employees with face data for the backend in use.
+    pub fn enrolled(&self) -> Vec<i64> {
+        self.engine.gallery.for_backend(self.engine.backend).map(|m| m.keys().copied().collect()).unwrap_or_default()
+    }
+
+    /// Another process (the CLI) may have changed model.yml: read it again if so.
+    pub fn reload_if_changed(&mut self) -> Result<(), FaceError> {
+        let now = modified(&self.engine.model_path);
+        if now != self.model_mtime {
+            self.engine.gallery = Gallery::load(&self.engine.model_path).map_err(FaceError::NotReady)?;
+            self.model_mtime = now;
+        }
+        Ok(())
+    }
+
+    fn save(&mut self) -> Result<(), FaceError> {
+        self.engine.save().map_err(FaceError::NotReady)?;
+        self.model_mtime = modified(&self.engine.model_path);
+        Ok(())
+    }
+
+    /// Who is on the photo (padded like a tight crop, judged by the quality gate like a frame).
+    pub fn identify_photo(&mut self, path: &Path) -> Result<Identification, FaceError> {
+        let img = crate::face::read_photo(path).map_err(FaceError::Image)?;
+        let a = self.engine.analyse(&img).map_err(FaceError::Image)?;
+        let best = a.template.as_ref().and_then(|t| self.engine.best_match(t));
+        let accepted = best.filter(|c| self.engine.accepts(c.score));
+        Ok(Identification {
+            hint: a.hint,
+            employee_id: accepted.map(|c| c.employee_id),
+            employee_name: None,
+            confidence: best.map(|c| c.score),
+            backend: self.engine.backend.as_str().into(),
+        })
+    }
+
+    /// Enrols every readable photo of `dir` that passes the quality gate (at least
+    /// `MIN_ENROL_PHOTOS`), replacing the employee's earlier face data; others are untouched.
+    pub fn enrol_photos(&mut self, employee_id: i64, dir: &Path) -> Result<EnrolReport, FaceError> {
+        let mut photos: Vec<PathBuf> = std::fs::read_dir(dir)
+            .map_err(|e| FaceError::Image(format!("{}: {e}", dir.display())))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.is_file())
+            .collect();
+        photos.sort();
+        let mut templates = Vec::new();
+        let mut rejected = Vec::new();
+        for p in photos {
+            let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            let Ok(img) = crate::face::read_photo(&p) else { continue }; // not an image: skipped
+            let a = self.engine.analyse(&img).map_err(FaceError::Image)?;
+            match a.template {
+                Some(t) if templates.len() < MAX_ENROL_FRAMES => templates.push(t),
+                Some(_) => {}
+                None => rejected.push((name, a.hint)),
+            }
+        }
+        if templates.len() < MIN_ENROL_PHOTOS {
+            let why = rejected.iter().map(|(n, h)| format!("{n}: {h:?}")).collect::<Vec<_>>().join(", ");
+            return Err(FaceError::NotEnoughPhotos { accepted: templates.len(), needed: MIN_ENROL_PHOTOS, rejected: why });
+        }
+        let accepted = templates.len();
+        self.add(employee_id, templates)?;
+        Ok(EnrolReport { employee_id, backend: self.engine.backend, accepted, rejected })
+    }
+
+    /// Adds (or replaces) one employee's templates and writes model.yml.
+    fn add(&mut self, employee_id: i64, templates: Vec<Vec<f32>>) -> Result<(), FaceError> {
+        self.reload_if_changed()?;
+        self.engine.gallery.set(self.engine.backend, employee_id, templates);
+        self.save()
+    }
+
+    /// Removes the employee's numbers from model.yml; true when they were there.
+    pub fn remove(&mut self, employee_id: i64) -> Result<bool, FaceError> {
+        self.reload_if_changed()?;
+        let found = self.engine.gallery.remove(employee_id);
+        if found {
+            self.save()?;
+        }
+        Ok(found)
+    }
+}
+
+/// Removes an employee from model.yml without loading any network (for `employee deactivate`).
+pub fn remove_from_model(config: &models::Config, employee_id: i64) -> Result<bool, FaceError> {
+    let path = config.face_model_path();
+    let mut g = Gallery::load(&path).map_err(FaceError::NotReady)?;
+    let found = g.remove(employee_id);
+    if found {
+        g.save(&path).map_err(FaceError::NotReady)?;
+    }
+    Ok(found)
+}
+
+/// A confirmed employee → the face_verifications row the ledger checks, and their name.
+/// A deactivated employee is refused (and should be removed from the model).
+pub async fn record_verification(
+    pool: &Pool,
+    station: &str,
+    ttl: Duration,
+    employee_id: i64,
+    confidence: f64,
+) -> Result<(models::FaceVerification, String), FaceError> {
+    let c = pool.get().await.map_err(models::Error::from)?;
+    let employee = models::employees::get(&**c, employee_id).await?;
+    if !employee.active {
+        return Err(FaceError::InactiveEmployee(employee_id));
+    }
+    let v = models::employees::record_face_verification(&**c, employee_id, confidence, station, ttl).await?;
+    tracing::info!(employee = employee_id, confidence, verification = v.id, "face verified");
+    Ok((v, employee.full_name))
+}
+
+/// Before an enrolment: the user may enrol faces and the employee exists and is active.
+pub async fn check_enrolment(pool: &Pool, auth: &AuthContext, employee_id: i64) -> Result<models::Employee, FaceError> {
+    auth.require(Action::EnrollFaces)?;
+    let c = pool.get().await.map_err(models::Error::from)?;
+    let e = models::employees::get(&**c, employee_id).await?;
+    if !e.active {
+        return Err(FaceError::InactiveEmployee(employee_id));
+    }
+    Ok(e)
+}
+
+/// Records in the database that the employee's face is (or is no longer) in the model.
+pub async fn mark_enrolled(pool: &Pool, auth: &AuthContext, employee_id: i64, enrolled: bool) -> Result<(), FaceError> {
+    let mut c = pool.get().await.map_err(models::Error::from)?;
+    let tx = models::session::begin(&mut c, Some(&auth.token)).await?;
+    models::employees::set_enrolled(&*tx, employee_id, enrolled).await?;
+    tx.commit().await.map_err(models::Error::from)?;
+    Ok(())
+}
+
+/// A photo checked like a camera frame and, when one employee passes the threshold, recorded
+/// as a face verification (the CLI's `movement … --face IMAGE`). A still photo is one frame:
+/// the agreement over several frames a camera gives cannot apply to it.
+pub async fn verify_photo(
+    service: &mut FaceService,
+    pool: &Pool,
+    config: &models::Config,
+    path: &Path,
+) -> Result<(models::FaceVerification, String), FaceError> {
+    service.reload_if_changed()?;
+    let id = service.identify_photo(path)?;
+    let (Some(employee_id), Some(score)) = (id.employee_id, id.confidence) else {
+        return Err(FaceError::NotRecognised(id.hint));
+    };
+    let ttl = Duration::from_secs(config.face.verification_ttl_secs.max(1));
+    record_verification(pool, &config.general.station, ttl, employee_id, score).await
+}
+
+// ---------------------------------------------------------------------------------------------
+// The actor and its worker thread.
+
+enum Job {
+    Verify { started: Instant, agreement: Agreement, timeout: Duration },
+    Enrol { auth: AuthContext, employee_id: i64, needed: usize, templates: Vec<Vec<f32>>, started: Instant },
+}
+
+enum Command {
+    Start(Job),
+    Cancel,
+    Remove { employee_id: i64, reply: oneshot::Sender<Result<bool, FaceError>> },
+    Identify { path: PathBuf, reply: oneshot::Sender<Result<Identification, FaceError>> },
+}
+
+/// From the worker thread to the actor.
+#[derive(Message)]
+#[rtype(result = "()")]
+enum WorkerReport {
+    Event(FaceEvent),
+    Confirmed { employee_id: i64, score: f64 },
+    Enrolled { auth: AuthContext, employee_id: i64, frames: usize },
+}
+
 pub struct FaceRecognizer {
     pool: Pool,
     config: models::Config,
-    camera: Option<(Addr<Camera>, std::sync::Arc<LatestFrame>)>,
+    camera: Option<(Addr<Camera>, Arc<LatestFrame>)>,
     subscribers: Vec<Recipient<FaceEvent>>,
+    worker: Option<std_mpsc::Sender<Command>>,
+    station: String,
 }
 
 impl FaceRecognizer {
     /// `camera` None: no camera configured; enrolment and verification then fail clearly.
-    pub fn new(pool: Pool, config: models::Config, camera: Option<(Addr<Camera>, std::sync::Arc<LatestFrame>)>) -> Self {
-        FaceRecognizer { pool, config, camera, subscribers: Vec::new() }
+    pub fn new(pool: Pool, config: models::Config, camera: Option<(Addr<Camera>, Arc<LatestFrame>)>) -> Self {
+        let station = config.general.station.clone();
+        FaceRecognizer { pool, config, camera, subscribers: Vec::new(), worker: None, station }
     }
 
     fn publish(&mut self, event: FaceEvent) {
@@ -141,10 +378,188 @@ impl FaceRecognizer {
             r.do_send(event.clone());
         }
     }
+
+    fn send(&self, cmd: Command) -> Result<(), FaceError> {
+        self.worker
+            .as_ref()
+            .and_then(|w| w.send(cmd).ok())
+            .ok_or_else(|| FaceError::NotReady("the face recognizer's worker has stopped".into()))
+    }
+
+    fn frames(&self) -> Result<Arc<LatestFrame>, FaceError> {
+        self.camera
+            .as_ref()
+            .map(|(_, f)| f.clone())
+            .ok_or_else(|| FaceError::NoCamera("no camera is configured (camera.source is empty)".into()))
+    }
 }
 
 impl Actor for FaceRecognizer {
     type Context = Context<Self>;
+
+    fn started(&mut self, ctx: &mut Context<Self>) {
+        let (tx, rx) = std_mpsc::channel();
+        let (config, addr) = (self.config.clone(), ctx.address());
+        let frames = self.camera.as_ref().map(|(_, f)| f.clone());
+        match std::thread::Builder::new().name("face".into()).spawn(move || worker(config, frames, rx, addr)) {
+            Ok(_) => self.worker = Some(tx),
+            Err(e) => tracing::error!(error = %e, "cannot start the face worker"),
+        }
+    }
+}
+
+/// The worker: loads the engine, then runs one job at a time on the newest camera frames.
+fn worker(config: models::Config, frames: Option<Arc<LatestFrame>>, rx: std_mpsc::Receiver<Command>, actor: Addr<FaceRecognizer>) {
+    let started = Instant::now();
+    let mut service = match FaceService::load(&config) {
+        Ok(s) => {
+            tracing::info!(
+                backend = s.backend().as_str(),
+                employees = s.enrolled().len(),
+                ms = started.elapsed().as_millis() as u64,
+                "face recognizer ready"
+            );
+            if let Some(w) = s.warning() {
+                actor.do_send(WorkerReport::Event(FaceEvent::Failed(w.to_string())));
+            }
+            Some(s)
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "face recognizer unavailable");
+            actor.do_send(WorkerReport::Event(FaceEvent::Failed(e.to_string())));
+            None
+        }
+    };
+    let not_ready = || FaceError::NotReady("the face models could not be loaded; see the log".into());
+    let mut job: Option<Job> = None;
+    let mut last_frame = 0u64;
+    let mut last_picture = Instant::now();
+    let report = |e: FaceEvent| actor.do_send(WorkerReport::Event(e));
+    loop {
+        let cmd = if job.is_some() {
+            match rx.try_recv() {
+                Ok(c) => Some(c),
+                Err(std_mpsc::TryRecvError::Empty) => None,
+                Err(std_mpsc::TryRecvError::Disconnected) => return,
+            }
+        } else {
+            match rx.recv() {
+                Ok(c) => Some(c),
+                Err(_) => return,
+            }
+        };
+        match cmd {
+            Some(Command::Start(j)) => match service.as_mut() {
+                Some(s) => {
+                    if let Err(e) = s.reload_if_changed() {
+                        report(FaceEvent::Failed(e.to_string()));
+                    }
+                    last_picture = Instant::now();
+                    job = Some(j);
+                }
+                None => report(FaceEvent::Failed(not_ready().to_string())),
+            },
+            Some(Command::Cancel) => job = None,
+            Some(Command::Remove { employee_id, reply }) => {
+                let _ = reply.send(service.as_mut().ok_or_else(not_ready).and_then(|s| s.remove(employee_id)));
+            }
+            Some(Command::Identify { path, reply }) => {
+                let _ = reply.send(service.as_mut().ok_or_else(not_ready).and_then(|s| {
+                    s.reload_if_changed()?;
+                    s.identify_photo(&path)
+                }));
+            }
+            None => {}
+        }
+        let (Some(j), Some(s), Some(frames)) = (job.as_mut(), service.as_mut(), frames.as_ref()) else { continue };
+        let Some((n, frame)) = frames.next_after(last_frame, Duration::from_millis(200)) else {
+            if last_picture.elapsed() > NO_PICTURE_TIMEOUT {
+                report(FaceEvent::Failed("the camera gives no picture".into()));
+                job = None;
+            }
+            continue;
+        };
+        last_frame = n;
+        last_picture = Instant::now();
+        let a = match s.engine.analyse(&frame) {
+            Ok(a) => a,
+            Err(e) => {
+                report(FaceEvent::Failed(e));
+                job = None;
+                continue;
+            }
+        };
+        frames.set_face(a.face);
+        match j {
+            Job::Verify { started, agreement, timeout } => {
+                let accepted = a.template.as_ref().and_then(|t| s.engine.best_match(t)).filter(|c| s.engine.accepts(c.score));
+                if let Some(c) = agreement.push(accepted) {
+                    actor.do_send(WorkerReport::Confirmed { employee_id: c.employee_id, score: c.score });
+                    job = None;
+                } else if started.elapsed() > *timeout {
+                    report(FaceEvent::NotRecognised);
+                    job = None;
+                } else {
+                    report(FaceEvent::Progress { done: agreement.agreeing(), needed: agreement.needed(), hint: a.hint });
+                }
+            }
+            Job::Enrol { auth, employee_id, needed, templates, started } => {
+                if let Some(t) = a.template {
+                    templates.push(t);
+                }
+                report(FaceEvent::Progress { done: templates.len(), needed: *needed, hint: a.hint });
+                if templates.len() >= *needed {
+                    let (auth, employee_id, frames) = (auth.clone(), *employee_id, templates.len());
+                    match s.add(employee_id, std::mem::take(templates)) {
+                        Ok(()) => actor.do_send(WorkerReport::Enrolled { auth, employee_id, frames }),
+                        Err(e) => report(FaceEvent::Failed(e.to_string())),
+                    }
+                    job = None;
+                } else if started.elapsed() > ENROL_TIMEOUT {
+                    report(FaceEvent::Failed(format!(
+                        "enrolment stopped: only {} good frames of {needed} in {} s",
+                        templates.len(),
+                        ENROL_TIMEOUT.as_secs()
+                    )));
+                    job = None;
+                }
+            }
+        }
+    }
+}
+
+impl Handler<WorkerReport> for FaceRecognizer {
+    type Result = ();
+    fn handle(&mut self, msg: WorkerReport, ctx: &mut Context<Self>) {
+        match msg {
+            WorkerReport::Event(e) => self.publish(e),
+            WorkerReport::Confirmed { employee_id, score } => {
+                let (pool, station) = (self.pool.clone(), self.station.clone());
+                let ttl = Duration::from_secs(self.config.face.verification_ttl_secs.max(1));
+                ctx.spawn(async move { record_verification(&pool, &station, ttl, employee_id, score).await }.into_actor(self).map(
+                    move |res, act, _| match res {
+                        Ok((verification, employee_name)) => act.publish(FaceEvent::Verified { verification, employee_name }),
+                        Err(FaceError::InactiveEmployee(id)) => {
+                            // Still in the model though deactivated: refuse, and take them out.
+                            let (reply, _) = oneshot::channel();
+                            let _ = act.send(Command::Remove { employee_id: id, reply });
+                            act.publish(FaceEvent::NotRecognised);
+                        }
+                        Err(e) => act.publish(FaceEvent::Failed(e.to_string())),
+                    },
+                ));
+            }
+            WorkerReport::Enrolled { auth, employee_id, frames } => {
+                let pool = self.pool.clone();
+                ctx.spawn(async move { mark_enrolled(&pool, &auth, employee_id, true).await }.into_actor(self).map(move |res, act, _| {
+                    match res {
+                        Ok(()) => act.publish(FaceEvent::Enrolled { employee_id, frames }),
+                        Err(e) => act.publish(FaceEvent::Failed(format!("the face was saved but the database was not updated: {e}"))),
+                    }
+                }));
+            }
+        }
+    }
 }
 
 impl Handler<SubscribeFace> for FaceRecognizer {
@@ -156,35 +571,102 @@ impl Handler<SubscribeFace> for FaceRecognizer {
 
 impl Handler<StartVerification> for FaceRecognizer {
     type Result = Result<(), FaceError>;
-    fn handle(&mut self, _: StartVerification, _: &mut Context<Self>) -> Self::Result {
-        let _ = (&self.pool, &self.config, &self.camera);
-        self.publish(FaceEvent::Failed("face verification is not implemented yet".into()));
-        Err(FaceError::NotReady("not implemented yet".into()))
+    fn handle(&mut self, msg: StartVerification, _: &mut Context<Self>) -> Self::Result {
+        let started = (|| {
+            self.frames()?;
+            msg.auth.require(Action::PostMovement)?;
+            let f = &self.config.face;
+            self.station = msg.station.clone();
+            self.send(Command::Start(Job::Verify {
+                started: Instant::now(),
+                agreement: Agreement::new(f.agree_frames, f.window_frames),
+                timeout: Duration::from_secs(f.verify_timeout_secs.max(1)),
+            }))
+        })();
+        if let Err(e) = &started {
+            self.publish(FaceEvent::Failed(e.to_string()));
+        }
+        started
     }
 }
 
 impl Handler<CancelVerification> for FaceRecognizer {
     type Result = ();
-    fn handle(&mut self, _: CancelVerification, _: &mut Context<Self>) {}
+    fn handle(&mut self, _: CancelVerification, _: &mut Context<Self>) {
+        let _ = self.send(Command::Cancel);
+    }
 }
 
 impl Handler<StartEnrolment> for FaceRecognizer {
-    type Result = Result<(), FaceError>;
-    fn handle(&mut self, _: StartEnrolment, _: &mut Context<Self>) -> Self::Result {
-        Err(FaceError::NotReady("not implemented yet".into()))
+    type Result = ResponseActFuture<Self, Result<(), FaceError>>;
+    fn handle(&mut self, msg: StartEnrolment, _: &mut Context<Self>) -> Self::Result {
+        let pool = self.pool.clone();
+        let needed = self.config.face.enroll_frames.clamp(10, MAX_ENROL_FRAMES);
+        let camera = self.frames().map(|_| ());
+        Box::pin(
+            async move {
+                camera?;
+                check_enrolment(&pool, &msg.auth, msg.employee_id).await?;
+                Ok(msg)
+            }
+            .into_actor(self)
+            .map(move |res: Result<StartEnrolment, FaceError>, act, _| {
+                let res = res.and_then(|msg| {
+                    act.send(Command::Start(Job::Enrol {
+                        auth: msg.auth,
+                        employee_id: msg.employee_id,
+                        needed,
+                        templates: Vec::new(),
+                        started: Instant::now(),
+                    }))
+                });
+                if let Err(e) = &res {
+                    act.publish(FaceEvent::Failed(e.to_string()));
+                }
+                res
+            }),
+        )
     }
 }
 
 impl Handler<RemoveEmployee> for FaceRecognizer {
-    type Result = Result<bool, FaceError>;
-    fn handle(&mut self, _: RemoveEmployee, _: &mut Context<Self>) -> Self::Result {
-        Err(FaceError::NotReady("not implemented yet".into()))
+    type Result = ResponseFuture<Result<bool, FaceError>>;
+    fn handle(&mut self, msg: RemoveEmployee, _: &mut Context<Self>) -> Self::Result {
+        let (reply, answer) = oneshot::channel();
+        let sent = msg
+            .auth
+            .require(Action::ManageEmployees)
+            .map_err(FaceError::from)
+            .and_then(|_| self.send(Command::Remove { employee_id: msg.employee_id, reply }));
+        let pool = self.pool.clone();
+        Box::pin(async move {
+            sent?;
+            let removed = answer.await.map_err(|_| FaceError::NotReady("the face worker stopped".into()))??;
+            mark_enrolled(&pool, &msg.auth, msg.employee_id, false).await?;
+            Ok(removed)
+        })
     }
 }
 
 impl Handler<IdentifyImage> for FaceRecognizer {
-    type Result = Result<Identification, FaceError>;
-    fn handle(&mut self, _: IdentifyImage, _: &mut Context<Self>) -> Self::Result {
-        Err(FaceError::NotReady("not implemented yet".into()))
+    type Result = ResponseFuture<Result<Identification, FaceError>>;
+    fn handle(&mut self, msg: IdentifyImage, _: &mut Context<Self>) -> Self::Result {
+        let (reply, answer) = oneshot::channel();
+        let sent = self.send(Command::Identify { path: msg.path, reply });
+        let pool = self.pool.clone();
+        Box::pin(async move {
+            sent?;
+            let mut id = answer.await.map_err(|_| FaceError::NotReady("the face worker stopped".into()))??;
+            if let Some(e) = id.employee_id {
+                let c = pool.get().await.map_err(models::Error::from)?;
+                id.employee_name = Some(models::employees::get(&**c, e).await?.full_name);
+            }
+            Ok(id)
+        })
     }
+}
+
+/// `ombor bench face`: both backends on `enroll_dir/<person>/*` and `probe_dir/<person>/*`.
+pub fn bench(config: &models::Config, enroll_dir: &Path, probe_dir: &Path) -> Result<BenchReport, FaceError> {
+    crate::face::bench::run(config, enroll_dir, probe_dir).map_err(FaceError::Image)
 }

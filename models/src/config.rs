@@ -92,7 +92,8 @@ pub struct Camera {
 pub struct Face {
     /// "sface" (deep embedding) or "lbph" (the classic fallback).
     pub backend: String,
-    /// Directory holding the ONNX models; empty = `<data_dir>/models`.
+    /// Directory holding the ONNX models; empty = `<data_dir>/models` if the models are there,
+    /// else /usr/local/share/ombor-nazorat/models (where scripts/fetch-face-models.sh puts them).
     pub models_dir: String,
     pub sface_threshold: f64,
     pub lbph_threshold: f64,
@@ -100,6 +101,8 @@ pub struct Face {
     pub enroll_frames: usize,
     pub agree_frames: usize,
     pub window_frames: usize,
+    /// Seconds of looking before "not recognised".
+    pub verify_timeout_secs: u64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

@@ -140,6 +140,20 @@ pub enum EmployeeCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Enrol an employee's face (admin): from a folder of photos or from the camera.
+    Enroll {
+        id: i64,
+        /// A folder of photos of this one person (each must show exactly one face).
+        #[arg(long, value_name = "DIR", conflicts_with = "camera")]
+        images: Option<std::path::PathBuf>,
+        /// Take the frames from the configured camera.
+        #[arg(long)]
+        camera: bool,
+        #[command(flatten)]
+        login: Login,
+        #[arg(long)]
+        json: bool,
+    },
     /// Deactivate an employee (admin): no more movements, face removed from the model.
     Deactivate {
         id: i64,
@@ -355,11 +369,16 @@ pub fn employee(db: &Db, cmd: EmployeeCommand) -> anyhow::Result<()> {
                 table::render(&["id", "name", "no.", "state", "face"], &rows)
             });
         }
+        EmployeeCommand::Enroll { id, images, camera, login, json } => {
+            super::face::enroll(db, id, images.as_deref(), camera, &login, json)?;
+        }
         EmployeeCommand::Deactivate { id, login, json } => {
             let auth = db.login(&login)?;
             let e = db.run(ledger::deactivate_employee(&db.pool, &auth, id));
             db.logout(&auth);
             let e = e?;
+            // The face data goes from the model file itself, not just hidden.
+            actors::face_recognizer::remove_from_model(&db.config, id)?;
             print(json, &e, || format!("deactivated employee {} (id {})", e.full_name, e.id));
         }
     }

@@ -62,6 +62,10 @@ pub fn parse_time_end(s: &str) -> Result<DateTime<Utc>, String> {
 
 #[derive(Subcommand, Debug)]
 pub enum MovementCommand {
+    /// Post an IN movement confirmed by a face photo (the kiosk's path, for scripts and tests).
+    In(PostArgs),
+    /// Post an OUT movement confirmed by a face photo.
+    Out(PostArgs),
     /// Movement history with filters (an operator sees their own).
     List {
         #[command(flatten)]
@@ -81,6 +85,20 @@ pub enum MovementCommand {
         #[arg(long)]
         json: bool,
     },
+}
+
+#[derive(clap::Args, Debug)]
+pub struct PostArgs {
+    /// Product id, SKU, QR code or barcode.
+    pub code: String,
+    pub quantity: rust_decimal::Decimal,
+    /// The employee's face photo, checked like a camera frame and recorded as the verification.
+    #[arg(long, value_name = "IMAGE")]
+    pub face: PathBuf,
+    #[command(flatten)]
+    pub login: Login,
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -207,6 +225,8 @@ fn history_rows(lines: &[HistoryLine]) -> (Vec<&'static str>, Vec<Vec<String>>) 
 
 pub fn movement(db: &Db, cmd: MovementCommand) -> anyhow::Result<()> {
     match cmd {
+        MovementCommand::In(a) => super::face::post_movement(db, MovementKind::In, &a.code, a.quantity, &a.face, &a.login, a.json)?,
+        MovementCommand::Out(a) => super::face::post_movement(db, MovementKind::Out, &a.code, a.quantity, &a.face, &a.login, a.json)?,
         MovementCommand::List { filters, login, json } => {
             let f = filter(db, &filters)?;
             let auth = db.login(&login)?;

@@ -4,6 +4,7 @@ pub mod access;
 pub mod catalog;
 pub mod config;
 pub mod db;
+pub mod face;
 pub mod ledger;
 pub mod run;
 pub mod table;

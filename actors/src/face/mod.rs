@@ -2,6 +2,7 @@
 //! quality gate + the model file. Everything here is plain blocking code, run on the
 //! recognizer's worker thread or by the CLI.
 
+pub(crate) mod bench;
 pub(crate) mod detector;
 pub(crate) mod embedder;
 pub(crate) mod gallery;
@@ -204,7 +205,16 @@ impl Engine {
         let faces = self.detect(bgr)?;
         let (w, h) = (bgr.cols().max(1) as f32, bgr.rows().max(1) as f32);
         let face = faces.first().map(|d| FaceBox { x: d.rect.x / w, y: d.rect.y / h, width: d.rect.width / w, height: d.rect.height / h });
-        let (hint, _) = self.gate.judge(bgr, &faces).map_err(|e| format!("quality check failed: {}", e.message))?;
+        let (hint, m) = self.gate.judge(bgr, &faces).map_err(|e| format!("quality check failed: {}", e.message))?;
+        if std::env::var("OMBOR_DEBUG_GATE").is_ok() {
+            eprintln!(
+                "GATE {:?} {:?} {:?} {:?}",
+                self.backend,
+                hint,
+                faces.first().map(|f| f.rect),
+                m.or_else(|| faces.first().and_then(|f| quality::measure(bgr, f).ok()))
+            );
+        }
         let template = if hint == FaceHint::Good {
             Some(self.embedder.template(bgr, &faces[0]).map_err(|e| format!("face embedding failed: {}", e.message))?)
         } else {

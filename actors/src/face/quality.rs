@@ -23,7 +23,7 @@ pub(crate) struct QualityGate {
 impl Default for QualityGate {
     fn default() -> Self {
         // Calibrated on the fixtures and a 720p webcam picture: see docs/face-threshold.md.
-        QualityGate { min_face_px: 64.0, second_face_ratio: 0.5, min_brightness: 50.0, min_sharpness: 30.0 }
+        QualityGate { min_face_px: 64.0, second_face_ratio: 0.5, min_brightness: 50.0, min_sharpness: 15.0 }
     }
 }
 

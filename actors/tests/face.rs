@@ -1,0 +1,189 @@
+//! Face ID on real photographs (../shared/fixtures/faces, or $OMBOR_TEST_FACES): enrolment,
+//! identification, strangers, the model file, the quality gate, and the camera actor.
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use actors::camera::{Camera, CameraEvent, CameraSettings, SubscribeCamera};
+use actors::face_recognizer::{Backend, FaceHint, FaceService};
+use futures::StreamExt;
+
+fn faces_dir() -> PathBuf {
+    std::env::var("OMBOR_TEST_FACES")
+        .or_else(|_| std::env::var("OMBOR_FACES_DIR"))
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/fixtures/faces"))
+}
+
+fn people() -> Vec<(String, Vec<PathBuf>)> {
+    let mut out: Vec<(String, Vec<PathBuf>)> = std::fs::read_dir(faces_dir())
+        .expect("the face fixtures (set OMBOR_TEST_FACES)")
+        .flatten()
+        .filter(|e| e.path().is_dir())
+        .map(|e| {
+            let mut photos: Vec<PathBuf> = std::fs::read_dir(e.path()).unwrap().flatten().map(|e| e.path()).collect();
+            photos.sort();
+            (e.file_name().to_string_lossy().into_owned(), photos)
+        })
+        .collect();
+    out.sort();
+    assert!(out.len() >= 5 && out.iter().all(|(_, p)| p.len() >= 6), "5 people × 6 photos expected in {}", faces_dir().display());
+    out
+}
+
+fn config(data_dir: &Path, backend: &str) -> models::Config {
+    let mut c = models::Config::default();
+    c.general.data_dir = data_dir.display().to_string();
+    c.face.backend = backend.into();
+    c
+}
+
+/// A folder of links to the first five photos of a person: what `enroll --images DIR` reads.
+fn first_five(dir: &Path, photos: &[PathBuf]) -> PathBuf {
+    std::fs::create_dir_all(dir).unwrap();
+    for p in &photos[..5] {
+        std::os::unix::fs::symlink(p, dir.join(p.file_name().unwrap())).unwrap();
+    }
+    dir.to_path_buf()
+}
+
+fn image_files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir) else { return found };
+    for e in entries.flatten() {
+        let p = e.path();
+        let meta = std::fs::symlink_metadata(&p).unwrap();
+        if meta.is_dir() {
+            found.extend(image_files_under(&p));
+        } else if meta.is_file() {
+            let ext = p.extension().map(|e| e.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
+            let bytes = std::fs::read(&p).unwrap_or_default();
+            let magic = bytes.starts_with(&[0xff, 0xd8]) || bytes.starts_with(b"\x89PNG") || bytes.starts_with(b"BM");
+            if magic || ["jpg", "jpeg", "png", "bmp", "ppm", "pgm", "webp", "tif", "tiff"].contains(&ext.as_str()) {
+                found.push(p);
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn sface_identifies_each_sixth_photo_and_rejects_a_stranger() {
+    let data = tempfile::tempdir().unwrap();
+    let links = tempfile::tempdir().unwrap();
+    let mut face = FaceService::load(&config(data.path(), "sface")).expect("sface loads (run scripts/fetch-face-models.sh)");
+    assert_eq!(face.backend(), Backend::SFace, "{:?}", face.warning());
+    let people = people();
+    let (stranger, enrolled) = people.split_last().unwrap();
+    for (i, (name, photos)) in enrolled.iter().enumerate() {
+        let r = face.enrol_photos(i as i64 + 1, &first_five(&links.path().join(name), photos)).unwrap();
+        assert_eq!(r.accepted, 5, "{name}: {:?}", r.rejected);
+    }
+    for (i, (name, photos)) in enrolled.iter().enumerate() {
+        let id = face.identify_photo(&photos[5]).unwrap();
+        assert_eq!(id.employee_id, Some(i as i64 + 1), "{name}'s 6th photo: {id:?}");
+    }
+    for p in &stranger.1 {
+        let id = face.identify_photo(p).unwrap();
+        assert_eq!(id.employee_id, None, "{} is not enrolled but was accepted: {id:?}", stranger.0);
+    }
+    // Numbers only: no picture anywhere under the data dir or the temp dir we used.
+    assert_eq!(image_files_under(data.path()), Vec::<PathBuf>::new());
+    let temp_images: Vec<PathBuf> = image_files_under(&std::env::temp_dir())
+        .into_iter()
+        .filter(|p| !p.starts_with(links.path()) && p.to_string_lossy().contains("ombor"))
+        .collect();
+    assert_eq!(temp_images, Vec::<PathBuf>::new());
+}
+
+#[test]
+fn model_file_is_private_reloads_and_forgets_a_removed_employee() {
+    for backend in ["sface", "lbph"] {
+        let data = tempfile::tempdir().unwrap();
+        let links = tempfile::tempdir().unwrap();
+        let cfg = config(data.path(), backend);
+        let people = people();
+        let mut face = FaceService::load(&cfg).unwrap();
+        face.enrol_photos(1, &first_five(&links.path().join("a"), &people[0].1)).unwrap();
+        face.enrol_photos(2, &first_five(&links.path().join("b"), &people[1].1)).unwrap();
+        let model = cfg.face_model_path();
+        assert_eq!(std::fs::metadata(&model).unwrap().permissions().mode() & 0o777, 0o600, "{backend}");
+        let text = std::fs::read_to_string(&model).unwrap();
+        assert!(text.contains(&format!("{backend}_1")) && text.contains(&format!("{backend}_2")), "{backend}");
+
+        let mut again = FaceService::load(&cfg).unwrap();
+        assert_eq!(again.enrolled(), vec![1, 2], "{backend}: reloaded");
+        assert!(again.remove(1).unwrap());
+        let text = std::fs::read_to_string(&model).unwrap();
+        assert!(!text.contains(&format!("{backend}_1")) && text.contains(&format!("{backend}_2")), "{backend}: removed from the file");
+        assert_eq!(FaceService::load(&cfg).unwrap().enrolled(), vec![2]);
+        // Adding someone does not touch the others' numbers.
+        let before = std::fs::read_to_string(&model).unwrap();
+        let kept = before.split(&format!("{backend}_2")).nth(1).unwrap().to_string();
+        again.enrol_photos(3, &first_five(&links.path().join("c"), &people[2].1)).unwrap();
+        assert!(std::fs::read_to_string(&model).unwrap().contains(kept.trim_end()), "{backend}");
+        assert_eq!(image_files_under(data.path()), Vec::<PathBuf>::new());
+    }
+}
+
+fn convert(args: &[&str]) {
+    let ok = std::process::Command::new("convert").args(args).status().expect("ImageMagick's convert (scripts/setup.sh --test)");
+    assert!(ok.success());
+}
+
+#[test]
+fn quality_gate_names_no_face_and_two_faces() {
+    let data = tempfile::tempdir().unwrap();
+    let work = tempfile::tempdir().unwrap();
+    let people = people();
+    for backend in ["sface", "lbph"] {
+        let mut face = FaceService::load(&config(data.path(), backend)).unwrap();
+        let blank = work.path().join("blank.png");
+        convert(&["-size", "300x300", "xc:gray60", blank.to_str().unwrap()]);
+        assert_eq!(face.identify_photo(&blank).unwrap().hint, FaceHint::NoFace, "{backend}");
+        let two = work.path().join("two.png");
+        let (a, b) = (people[0].1[0].to_str().unwrap(), people[1].1[0].to_str().unwrap());
+        convert(&[a, b, "+append", two.to_str().unwrap()]);
+        assert_eq!(face.identify_photo(&two).unwrap().hint, FaceHint::TwoFaces, "{backend}");
+        let dark = work.path().join("dark.png");
+        convert(&[a, "-brightness-contrast", "-55x0", dark.to_str().unwrap()]);
+        assert_eq!(face.identify_photo(&dark).unwrap().hint, FaceHint::TooDark, "{backend}");
+        let one = face.identify_photo(&people[0].1[0]).unwrap();
+        assert_eq!(one.hint, FaceHint::Good, "{backend}");
+    }
+}
+
+#[actix::test]
+async fn camera_streams_an_image_sequence() {
+    let frames = tempfile::tempdir().unwrap();
+    for (i, p) in people().iter().flat_map(|(_, ps)| ps.iter()).take(12).enumerate() {
+        std::fs::copy(p, frames.path().join(format!("{i:03}.jpg"))).unwrap();
+    }
+    let source = frames.path().join("%03d.jpg").display().to_string();
+    let camera = actix::Actor::start(Camera::new(CameraSettings { source, width: 1280, height: 720 }));
+    let (tx, mut rx) = futures::channel::mpsc::channel(64);
+    camera.send(SubscribeCamera(actors::subscribers::forward_to_channel(tx))).await.unwrap();
+    let mut connected = None;
+    let mut previews = 0;
+    while previews < 5 {
+        match tokio::time::timeout(Duration::from_secs(10), rx.next()).await.expect("camera events").unwrap() {
+            CameraEvent::Connected { width, height } => connected = Some((width, height)),
+            CameraEvent::Frame(f) => {
+                assert_eq!(f.rgba.len(), (f.width * f.height * 4) as usize);
+                previews += 1;
+            }
+            CameraEvent::Unavailable(why) => assert!(why.contains("replaying"), "{why}"),
+        }
+    }
+    assert_eq!(connected, Some((150, 150)));
+
+    let missing = actix::Actor::start(Camera::new(CameraSettings { source: "/nonexistent/video.mp4".into(), width: 1280, height: 720 }));
+    let (tx, mut rx) = futures::channel::mpsc::channel(8);
+    missing.send(SubscribeCamera(actors::subscribers::forward_to_channel(tx))).await.unwrap();
+    match tokio::time::timeout(Duration::from_secs(10), rx.next()).await.unwrap().unwrap() {
+        CameraEvent::Unavailable(why) => assert!(why.contains("no such camera or file"), "{why}"),
+        other => panic!("{other:?}"),
+    }
+    assert!(actors::camera::probe("/nonexistent/video.mp4").is_err());
+}
