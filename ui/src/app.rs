@@ -539,8 +539,11 @@ impl Kiosk {
             }
             _ => {}
         }
-        if let Screen::Face(f) = &mut self.screen {
-            f.apply(&update);
+        let mut admin_task = Task::none();
+        match &mut self.screen {
+            Screen::Face(f) => f.apply(&update),
+            Screen::Admin(a) => admin_task = a.face_update(&update, self.language).map(Message::Admin),
+            _ => {}
         }
         if let FaceUpdate::Verified(v) = update {
             tracing::info!(employee = v.employee_id, "face confirmed");
@@ -550,7 +553,7 @@ impl Kiosk {
                 return self.continue_pending();
             }
         }
-        Task::none()
+        admin_task
     }
 
     fn posted(&mut self, result: Result<Posted, Error>) -> Task<Message> {

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use actix::Addr;
 use actors::camera::{Camera, CameraEvent, SubscribeCamera};
-use actors::face_recognizer::{CancelVerification, FaceEvent, FaceHint, FaceRecognizer, StartVerification, SubscribeFace};
+use actors::face_recognizer::{CancelVerification, FaceEvent, FaceHint, FaceRecognizer, StartEnrolment, StartVerification, SubscribeFace};
 use actors::session::{AuthContext, Verification};
 use actors::subscribers::forward_to_channel_on;
 use actors::Handles;
@@ -25,6 +25,7 @@ pub enum FaceUpdate {
     Progress { done: u32, needed: u32, hint: Option<Hint> },
     Verified(Verification),
     NotRecognised,
+    Enrolled { employee_id: i64, frames: usize },
     Failed(String),
 }
 
@@ -70,6 +71,19 @@ impl FaceLink {
             match face.send(msg).await {
                 Ok(Ok(())) => {}
                 Ok(Err(e)) => tracing::warn!(error = %e, "face verification did not start"),
+                Err(e) => tracing::warn!(error = %e, "face recognizer unreachable"),
+            }
+        });
+    }
+
+    /// Admin: take good frames of the employee standing at the camera into the face model.
+    pub fn start_enrolment(&self, auth: &AuthContext, employee_id: i64) {
+        let msg = StartEnrolment { auth: auth.clone(), employee_id };
+        let face = self.handles.face.clone();
+        self.handles.arbiter.spawn(async move {
+            match face.send(msg).await {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => tracing::warn!(error = %e, "face enrolment did not start"),
                 Err(e) => tracing::warn!(error = %e, "face recognizer unreachable"),
             }
         });
@@ -159,7 +173,6 @@ pub fn from_face_event(event: FaceEvent) -> Option<FaceUpdate> {
         }
         FaceEvent::NotRecognised => FaceUpdate::NotRecognised,
         FaceEvent::Failed(why) => FaceUpdate::Failed(why),
-        // Enrolment progress belongs to the employees tab, which is not wired yet.
-        FaceEvent::Enrolled { .. } => return None,
+        FaceEvent::Enrolled { employee_id, frames } => FaceUpdate::Enrolled { employee_id, frames },
     })
 }

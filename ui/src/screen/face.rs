@@ -70,7 +70,7 @@ impl FaceScreen {
             }
             FaceUpdate::NotRecognised => self.outcome = Outcome::NotRecognised,
             FaceUpdate::Failed(why) | FaceUpdate::CameraUnavailable(why) => self.outcome = Outcome::Failed(why.clone()),
-            FaceUpdate::CameraConnected { .. } | FaceUpdate::Verified(_) => {}
+            FaceUpdate::CameraConnected { .. } | FaceUpdate::Verified(_) | FaceUpdate::Enrolled { .. } => {}
         }
     }
 

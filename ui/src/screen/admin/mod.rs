@@ -127,6 +127,11 @@ impl Admin {
         }
     }
 
+    /// Camera and recognizer reports while admin mode is open (enrolment progress).
+    pub fn face_update(&mut self, update: &crate::face_link::FaceUpdate, lang: Language) -> Task<Message> {
+        self.people.face_update(update, lang).map(Message::People)
+    }
+
     pub fn view(&self, lang: Language) -> Element<'_, Message> {
         let mut tabs = row![].spacing(8);
         for tab in tabs_for(self.auth.role) {

@@ -3,12 +3,15 @@
 
 use actors::session::{self, AuthContext};
 use actors::{ledger, Handles};
-use iced::widget::{button, column, container, row, scrollable, space, text, text_input};
+use iced::widget::{button, column, container, progress_bar, row, scrollable, space, text, text_input};
 use iced::{Alignment, Element, Length, Task};
+use models::permissions::{allowed, Action};
 use models::{Employee, Error, Role, User};
 
 use crate::app::role_text;
-use crate::i18n::{error_text, tr, Language, Text};
+use crate::face_link::{FaceLink, FaceUpdate};
+use crate::i18n::{error_text, tr, trf, Language, Text};
+use crate::widget::preview::{self, Preview};
 use crate::{format, theme};
 
 #[derive(Debug, Clone)]
@@ -26,6 +29,16 @@ pub enum Message {
     NewEmployee(String),
     AddEmployee,
     Deactivate(i64),
+    Enrol(i64),
+    CancelEnrol,
+}
+
+/// A face enrolment in progress: whose, and how far.
+struct Enrolment {
+    employee_id: i64,
+    done: u32,
+    needed: u32,
+    frame: Option<Preview>,
 }
 
 pub struct People {
@@ -39,6 +52,7 @@ pub struct People {
     employee_name: String,
     error: Option<String>,
     notice: Option<String>,
+    enrolment: Option<Enrolment>,
 }
 
 fn unreachable_actor(e: actix::MailboxError) -> Error {
@@ -58,7 +72,30 @@ impl People {
             employee_name: String::new(),
             error: None,
             notice: None,
+            enrolment: None,
         }
+    }
+
+    pub fn face_update(&mut self, update: &FaceUpdate, lang: Language) -> Task<Message> {
+        let Some(e) = &mut self.enrolment else { return Task::none() };
+        match update {
+            FaceUpdate::Progress { done, needed, .. } => {
+                e.done = *done;
+                e.needed = *needed;
+            }
+            FaceUpdate::Frame(f) => e.frame = Some(f.clone()),
+            FaceUpdate::Enrolled { frames, .. } => {
+                self.notice = Some(trf(lang, Text::EnrolDone, &[("frames", &frames.to_string())]));
+                self.enrolment = None;
+                return self.load_employees();
+            }
+            FaceUpdate::Failed(why) | FaceUpdate::CameraUnavailable(why) => {
+                self.error = Some(trf(lang, Text::FaceFailed, &[("reason", why)]));
+                self.enrolment = None;
+            }
+            _ => {}
+        }
+        Task::none()
     }
 
     pub fn load_users(&self) -> Task<Message> {
@@ -156,6 +193,17 @@ impl People {
                     },
                     Message::Done,
                 )
+            }
+            Message::Enrol(employee_id) => {
+                self.notice = None;
+                self.enrolment = Some(Enrolment { employee_id, done: 0, needed: 0, frame: None });
+                FaceLink::new(self.handles.clone()).start_enrolment(&self.auth, employee_id);
+                Task::none()
+            }
+            Message::CancelEnrol => {
+                self.enrolment = None;
+                FaceLink::new(self.handles.clone()).cancel();
+                Task::none()
             }
             Message::Deactivate(employee_id) => {
                 let (l, auth) = (self.handles.ledger.clone(), self.auth.clone());
@@ -259,7 +307,10 @@ impl People {
             ]
             .spacing(8)
             .align_y(Alignment::Center);
-            // Enrolment needs the face actors (branch `face`): the button appears once they are wired.
+            if e.active && allowed(self.auth.role, Action::EnrollFaces) && self.enrolment.is_none() {
+                line =
+                    line.push(button(text(tr(lang, Text::EnrolFace)).size(theme::SMALL)).padding([12, 14]).on_press(Message::Enrol(e.id)));
+            }
             line = line.push(if e.active {
                 button(text(tr(lang, Text::Deactivate)).size(theme::SMALL))
                     .padding([12, 14])
@@ -270,6 +321,28 @@ impl People {
             });
             table = table.push(line);
         }
-        column![add, self.messages(), scrollable(table).height(Length::Fill)].spacing(12).into()
+        let mut col = column![add, self.messages()].spacing(12);
+        if let Some(en) = &self.enrolment {
+            let name = self.employees.iter().find(|e| e.id == en.employee_id).map(|e| e.full_name.clone()).unwrap_or_default();
+            col = col.push(
+                container(
+                    row![
+                        preview::view(en.frame.as_ref(), 320.0, tr(lang, Text::WaitingForCamera)),
+                        column![
+                            text(trf(lang, Text::Enrolling, &[("name", &name)])).size(theme::BODY),
+                            progress_bar(0.0..=en.needed.max(1) as f32, en.done as f32).girth(20),
+                            text(format!("{} / {}", en.done, en.needed)).size(theme::SMALL),
+                            button(text(tr(lang, Text::Cancel))).padding([12, 18]).style(button::secondary).on_press(Message::CancelEnrol),
+                        ]
+                        .spacing(12)
+                        .width(Length::Fill),
+                    ]
+                    .spacing(16),
+                )
+                .padding(12)
+                .style(container::bordered_box),
+            );
+        }
+        col.push(scrollable(table).height(Length::Fill)).into()
     }
 }
