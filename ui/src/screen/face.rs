@@ -84,9 +84,13 @@ impl FaceScreen {
         let status: Element<'_, Message> = match &self.outcome {
             Outcome::Working => {
                 let needed = self.needed.max(1) as f32;
-                column![text(tr(lang, hint_text(self.hint))).size(theme::BODY), progress_bar(0.0..=needed, self.done as f32).girth(24),]
-                    .spacing(12)
-                    .into()
+                column![
+                    text(tr(lang, hint_text(self.hint))).size(theme::BODY),
+                    progress_bar(0.0..=needed, self.done as f32).girth(24),
+                    text(format!("{} / {}", self.done, self.needed)).size(theme::SMALL),
+                ]
+                .spacing(12)
+                .into()
             }
             Outcome::NotRecognised => column![
                 container(text(tr(lang, Text::FaceNotRecognised)).size(theme::BODY)).padding(12).style(container::warning),
