@@ -2,6 +2,7 @@
 //! sends messages to actors; it never touches the database or the camera itself.
 
 pub mod app;
+pub mod export;
 pub mod face_link;
 pub mod format;
 pub mod i18n;

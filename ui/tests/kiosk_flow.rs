@@ -155,3 +155,50 @@ async fn first_run_creates_the_first_admin_on_screen() {
     assert!(matches!(h.kiosk.screen, Screen::Admin(_)));
     assert!(h.shows(h.t(Text::TabUsers)), "an admin sees the users tab");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn database_down_shows_a_banner_blocks_movements_and_recovers() {
+    let mut h = Harness::new(|_| {}).await;
+    h.product("QR-5", "Washer", 4, 0).await;
+    h.log_in(Role::Operator).await;
+    h.camera_connected().await;
+    h.scan("QR-5").await;
+    // What the Ledger's Ping answers when the server is gone.
+    h.send(Message::DatabaseChecked(Err(models::Error::Unavailable("connection refused".into())))).await;
+    let reason = ui::i18n::error_text(h.kiosk.language, &models::Error::Unavailable(String::new()));
+    assert!(h.shows(&ui::i18n::trf(h.kiosk.language, Text::DatabaseDown, &[("reason", &reason)])), "a banner");
+    assert!(!h.shows(h.t(Text::In)), "no IN/OUT while the database is down");
+    // The next tick retries at once; the database answers again and the banner goes.
+    h.send(Message::Tick).await;
+    assert!(matches!(h.kiosk.status.database, ui::screen::lock::Health::Ok));
+    assert!(h.shows(h.t(Text::In)));
+}
+
+#[test]
+fn face_events_map_to_the_screen_s_pixels_and_clock() {
+    use actors::camera::{CameraEvent, FaceBox, PreviewFrame};
+    let frame = PreviewFrame {
+        width: 200,
+        height: 100,
+        rgba: vec![0u8; 200 * 100 * 4].into(),
+        face: Some(FaceBox { x: 0.5, y: 0.25, width: 0.25, height: 0.5 }),
+    };
+    let FaceUpdate::Frame(p) = ui::face_link::from_camera_event(CameraEvent::Frame(frame)) else { panic!() };
+    assert_eq!(p.face, Some(FaceRect { x: 100.0, y: 25.0, width: 50.0, height: 50.0 }));
+    let now = chrono::Utc::now();
+    let v = models::FaceVerification {
+        id: 7,
+        employee_id: 3,
+        confidence: 0.9,
+        station: "s".into(),
+        created_at: now,
+        expires_at: now + chrono::Duration::seconds(300),
+    };
+    let Some(FaceUpdate::Verified(v)) =
+        ui::face_link::from_face_event(actors::face_recognizer::FaceEvent::Verified { verification: v, employee_name: "Aziz".into() })
+    else {
+        panic!()
+    };
+    assert_eq!((v.verification_id, v.employee_id, v.employee_name.as_str()), (7, 3, "Aziz"));
+    assert!(v.remaining() > Duration::from_secs(295) && v.remaining() <= Duration::from_secs(300));
+}

@@ -100,6 +100,9 @@ pub fn text(key: Text) -> &'static str {
         Text::ConfirmReverse => "Confirm reversal",
         Text::Reversed => "Movement #{id} reversed",
         Text::ReversedBy => "reversed by #{id}",
+        Text::ExportCsvXlsx => "Export CSV + XLSX",
+        Text::Exported => "Saved: {csv} and {xlsx}",
+        Text::ExportFailed => "Export failed: {reason}",
         Text::AddUser => "Add user",
         Text::ResetPassword => "Set password",
         Text::ResetPasswordHint => {

@@ -100,6 +100,9 @@ pub fn text(key: Text) -> &'static str {
         Text::ConfirmReverse => "Bekor qilishni tasdiqlash",
         Text::Reversed => "№{id} harakat bekor qilindi",
         Text::ReversedBy => "№{id} bilan bekor qilingan",
+        Text::ExportCsvXlsx => "CSV + XLSX eksport",
+        Text::Exported => "Saqlandi: {csv} va {xlsx}",
+        Text::ExportFailed => "Eksport bajarilmadi: {reason}",
         Text::AddUser => "Foydalanuvchi qo'shish",
         Text::ResetPassword => "Parolni o'rnatish",
         Text::ResetPasswordHint => {

@@ -28,6 +28,8 @@ pub enum Message {
     Reverse,
     Reversed(Result<Movement, Error>),
     CancelReverse,
+    Export,
+    Exported(Result<(std::path::PathBuf, std::path::PathBuf), String>),
 }
 
 pub struct Reports {
@@ -131,6 +133,52 @@ impl Reports {
                     Message::Reversed,
                 )
             }
+            Message::Export => {
+                let filter =
+                    MovementFilter { kind: self.kind, from: Some(Utc::now() - Duration::days(30)), limit: 100_000, ..Default::default() };
+                let (ledger, auth) = (self.handles.ledger.clone(), self.auth.clone());
+                let dir = self.handles.config.data_dir().join("exports");
+                let name = format!("movements-{}", chrono::Local::now().format("%Y%m%d-%H%M%S"));
+                Task::perform(
+                    async move {
+                        let lines =
+                            ledger.send(ledger::History { auth, filter }).await.map_err(|e| e.to_string())?.map_err(|e| e.to_string())?;
+                        let rows: Vec<Vec<String>> = lines
+                            .iter()
+                            .map(|l| {
+                                let m = &l.movement;
+                                vec![
+                                    m.id.to_string(),
+                                    m.created_at.to_rfc3339(),
+                                    if m.kind == MovementKind::In { "in".into() } else { "out".into() },
+                                    m.quantity.normalize().to_string(),
+                                    l.unit.clone(),
+                                    l.sku.clone(),
+                                    l.product_name.clone(),
+                                    l.employee_name.clone(),
+                                    l.username.clone(),
+                                    m.station.clone(),
+                                    m.reverses_id.map(|r| r.to_string()).unwrap_or_default(),
+                                ]
+                            })
+                            .collect();
+                        let header = ["id", "at", "kind", "quantity", "unit", "sku", "product", "employee", "user", "station", "reverses"];
+                        tokio::task::spawn_blocking(move || crate::export::write_table(&dir, &name, &header, &rows))
+                            .await
+                            .map_err(|e| e.to_string())?
+                    },
+                    Message::Exported,
+                )
+            }
+            Message::Exported(Ok((csv, xlsx))) => {
+                self.notice =
+                    Some(trf(lang, Text::Exported, &[("csv", &csv.display().to_string()), ("xlsx", &xlsx.display().to_string())]));
+                Task::none()
+            }
+            Message::Exported(Err(why)) => {
+                self.error = Some(trf(lang, Text::ExportFailed, &[("reason", &why)]));
+                Task::none()
+            }
             Message::Reversed(Ok(m)) => {
                 self.picked = None;
                 self.notice = Some(trf(lang, Text::Reversed, &[("id", &m.reverses_id.unwrap_or_default().to_string())]));
@@ -154,7 +202,8 @@ impl Reports {
             space::horizontal(),
             filter(Text::All, None),
             filter(Text::In, Some(MovementKind::In)),
-            filter(Text::Out, Some(MovementKind::Out))
+            filter(Text::Out, Some(MovementKind::Out)),
+            export_button(lang, allowed(self.auth.role, Action::Export)),
         ]
         .spacing(8)
         .align_y(Alignment::Center)]
@@ -212,5 +261,13 @@ impl Reports {
             table = table.push(line);
         }
         col.push(scrollable(table).height(Length::Fill)).into()
+    }
+}
+
+fn export_button<'a>(lang: Language, may: bool) -> Element<'a, Message> {
+    if may {
+        button(text(tr(lang, Text::ExportCsvXlsx)).size(theme::SMALL)).padding([14, 18]).on_press(Message::Export).into()
+    } else {
+        space().into()
     }
 }
