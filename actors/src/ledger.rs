@@ -184,6 +184,47 @@ pub async fn verify(pool: &Pool, auth: &AuthContext) -> Result<LedgerReport, Err
 #[rtype(result = "Result<Option<Product>, Error>")]
 pub struct Lookup(pub String);
 
+/// Is the database reachable? (the kiosk's status light and its automatic retry)
+#[derive(Message)]
+#[rtype(result = "Result<(), Error>")]
+pub struct Ping;
+
+/// IN/OUT totals per day for the report chart.
+#[derive(Message)]
+#[rtype(result = "Result<Vec<movements::DailyTotal>, Error>")]
+pub struct DailyTotals {
+    pub auth: AuthContext,
+    pub from: chrono::DateTime<chrono::Utc>,
+    pub to: chrono::DateTime<chrono::Utc>,
+}
+
+#[derive(Message)]
+#[rtype(result = "Result<Product, Error>")]
+pub struct AddProduct {
+    pub auth: AuthContext,
+    pub product: products::NewProduct,
+}
+
+#[derive(Message)]
+#[rtype(result = "Result<Vec<models::Employee>, Error>")]
+pub struct Employees {
+    pub auth: AuthContext,
+}
+
+#[derive(Message)]
+#[rtype(result = "Result<models::Employee, Error>")]
+pub struct AddEmployee {
+    pub auth: AuthContext,
+    pub full_name: String,
+}
+
+#[derive(Message)]
+#[rtype(result = "Result<models::Employee, Error>")]
+pub struct DeactivateEmployee {
+    pub auth: AuthContext,
+    pub employee_id: i64,
+}
+
 #[derive(Message)]
 #[rtype(result = "Result<Posted, Error>")]
 pub struct Post {
@@ -238,6 +279,64 @@ impl Handler<Lookup> for Ledger {
     fn handle(&mut self, msg: Lookup, _: &mut Context<Self>) -> Self::Result {
         let pool = self.pool.clone();
         Box::pin(async move { lookup(&pool, &msg.0).await })
+    }
+}
+
+impl Handler<Ping> for Ledger {
+    type Result = ResponseFuture<Result<(), Error>>;
+    fn handle(&mut self, _: Ping, _: &mut Context<Self>) -> Self::Result {
+        let pool = self.pool.clone();
+        Box::pin(async move { models::db::ping(&**pool.get().await?).await })
+    }
+}
+
+impl Handler<DailyTotals> for Ledger {
+    type Result = ResponseFuture<Result<Vec<movements::DailyTotal>, Error>>;
+    fn handle(&mut self, msg: DailyTotals, _: &mut Context<Self>) -> Self::Result {
+        let pool = self.pool.clone();
+        Box::pin(async move {
+            msg.auth.require(Action::ViewReports)?;
+            as_user!(pool, msg.auth, Action::ViewReports, |tx| {
+                models::permissions::authorize(&*tx, Action::ViewReports).await?;
+                movements::daily_totals(&*tx, msg.from, msg.to, None).await?
+            })
+        })
+    }
+}
+
+impl Handler<AddProduct> for Ledger {
+    type Result = ResponseFuture<Result<Product, Error>>;
+    fn handle(&mut self, msg: AddProduct, _: &mut Context<Self>) -> Self::Result {
+        let pool = self.pool.clone();
+        Box::pin(async move { add_product(&pool, &msg.auth, &msg.product).await })
+    }
+}
+
+impl Handler<Employees> for Ledger {
+    type Result = ResponseFuture<Result<Vec<models::Employee>, Error>>;
+    fn handle(&mut self, msg: Employees, _: &mut Context<Self>) -> Self::Result {
+        let pool = self.pool.clone();
+        Box::pin(async move {
+            msg.auth.require(Action::ManageEmployees)?;
+            let c = pool.get().await?;
+            models::employees::list(&**c, true).await
+        })
+    }
+}
+
+impl Handler<AddEmployee> for Ledger {
+    type Result = ResponseFuture<Result<models::Employee, Error>>;
+    fn handle(&mut self, msg: AddEmployee, _: &mut Context<Self>) -> Self::Result {
+        let pool = self.pool.clone();
+        Box::pin(async move { add_employee(&pool, &msg.auth, &msg.full_name, None).await })
+    }
+}
+
+impl Handler<DeactivateEmployee> for Ledger {
+    type Result = ResponseFuture<Result<models::Employee, Error>>;
+    fn handle(&mut self, msg: DeactivateEmployee, _: &mut Context<Self>) -> Self::Result {
+        let pool = self.pool.clone();
+        Box::pin(async move { deactivate_employee(&pool, &msg.auth, msg.employee_id).await })
     }
 }
 

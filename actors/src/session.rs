@@ -219,6 +219,38 @@ pub struct Current;
 #[rtype(result = "()")]
 pub struct Subscribe(pub mpsc::Sender<SessionEvent>);
 
+/// Is there an active admin? None → the kiosk opens its first-run screen.
+#[derive(Message)]
+#[rtype(result = "Result<bool, Error>")]
+pub struct AdminExists;
+
+/// Creates a user; `auth` None only for the first admin (the database refuses otherwise).
+#[derive(Message)]
+#[rtype(result = "Result<i64, Error>")]
+pub struct CreateUser {
+    pub auth: Option<AuthContext>,
+    pub username: String,
+    pub password: String,
+    pub role: Role,
+}
+
+/// Changes a user's password, role or active flag (admin only).
+#[derive(Message)]
+#[rtype(result = "Result<i64, Error>")]
+pub struct ChangeUser {
+    pub auth: AuthContext,
+    pub username: String,
+    pub new_password: Option<String>,
+    pub role: Option<Role>,
+    pub active: Option<bool>,
+}
+
+#[derive(Message)]
+#[rtype(result = "Result<Vec<models::User>, Error>")]
+pub struct Users {
+    pub auth: AuthContext,
+}
+
 pub struct Session {
     pool: Pool,
     settings: SessionSettings,
@@ -343,6 +375,43 @@ impl Handler<Current> for Session {
     fn handle(&mut self, _: Current, _: &mut Context<Self>) -> Self::Result {
         let verification = self.verification.clone().filter(|v| !v.remaining().is_zero());
         MessageResult((self.current.clone(), verification))
+    }
+}
+
+impl Handler<AdminExists> for Session {
+    type Result = ResponseFuture<Result<bool, Error>>;
+    fn handle(&mut self, _: AdminExists, _: &mut Context<Self>) -> Self::Result {
+        let pool = self.pool.clone();
+        Box::pin(async move { users::active_admin_exists(&**pool.get().await?).await })
+    }
+}
+
+impl Handler<CreateUser> for Session {
+    type Result = ResponseFuture<Result<i64, Error>>;
+    fn handle(&mut self, msg: CreateUser, _: &mut Context<Self>) -> Self::Result {
+        let (pool, station) = (self.pool.clone(), self.settings.station.clone());
+        Box::pin(async move { create_user(&pool, &station, msg.auth.as_ref(), &msg.username, &msg.password, msg.role).await })
+    }
+}
+
+impl Handler<ChangeUser> for Session {
+    type Result = ResponseFuture<Result<i64, Error>>;
+    fn handle(&mut self, msg: ChangeUser, _: &mut Context<Self>) -> Self::Result {
+        let (pool, station) = (self.pool.clone(), self.settings.station.clone());
+        Box::pin(
+            async move { change_user(&pool, &station, &msg.auth, &msg.username, msg.new_password.as_deref(), msg.role, msg.active).await },
+        )
+    }
+}
+
+impl Handler<Users> for Session {
+    type Result = ResponseFuture<Result<Vec<models::User>, Error>>;
+    fn handle(&mut self, msg: Users, _: &mut Context<Self>) -> Self::Result {
+        let pool = self.pool.clone();
+        Box::pin(async move {
+            msg.auth.require(models::permissions::Action::ManageUsers)?;
+            users::list(&**pool.get().await?).await
+        })
     }
 }
 

@@ -41,6 +41,16 @@ where
     ChannelForwarder { tx }.start().recipient()
 }
 
+/// Like `forward_to_channel`, callable from any thread (the iced window): the forwarder runs on
+/// the actor system's `arbiter`.
+pub fn forward_to_channel_on<M>(arbiter: &actix::ArbiterHandle, tx: mpsc::Sender<M>) -> actix::Recipient<M>
+where
+    M: actix::Message<Result = ()> + Unpin + Send + 'static,
+{
+    use actix::Actor;
+    ChannelForwarder::start_in_arbiter(arbiter, move |_| ChannelForwarder { tx }).recipient()
+}
+
 struct ChannelForwarder<M> {
     tx: mpsc::Sender<M>,
 }

@@ -29,6 +29,9 @@ pub struct Handles {
     pub config: models::Config,
     /// Fires once when the process is asked to stop (SIGTERM, SIGINT): the UI closes itself.
     pub shutdown: Addr<ShutdownSignal>,
+    /// The actor thread's arbiter: code outside the System (the window) starts its
+    /// channel forwarders here (`subscribers::forward_to_channel_on`).
+    pub arbiter: actix::ArbiterHandle,
 }
 
 /// The running system's thread; dropping it without `stop` leaves the actors running.
@@ -66,7 +69,8 @@ pub fn start(config: models::Config, pool: Pool) -> RunningSystem {
                 });
                 let face = FaceRecognizer::new(pool.clone(), config.clone(), camera.clone()).start();
                 let camera = camera.map(|(addr, _)| addr);
-                Handles { scanner, ledger, session, backup, camera, face, pool, config, shutdown }
+                let arbiter = actix::Arbiter::current();
+                Handles { scanner, ledger, session, backup, camera, face, pool, config, shutdown, arbiter }
             });
             tx.send((handles, actix::System::current())).expect("boot channel open");
             if let Err(e) = system.run() {

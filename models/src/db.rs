@@ -232,3 +232,9 @@ pub async fn set_app_password(owner: &tokio_postgres::Config, password: &str) ->
     let _ = h.await;
     Ok(())
 }
+
+/// One round trip to the server: the kiosk's "database connected" light.
+pub async fn ping(c: &impl tokio_postgres::GenericClient) -> crate::Result<()> {
+    c.simple_query("SELECT 1").await?;
+    Ok(())
+}

@@ -1,21 +1,36 @@
 //! The root of the kiosk: holds the screens, turns keyboard events into Scanner messages and
-//! actor events into screen changes. It never runs SQL or OpenCV: it sends messages to actors.
+//! actor events into screen changes. It never runs SQL or OpenCV: it sends messages to actors
+//! (always inside `Task::perform`, so the window never waits for them).
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use actix::Addr;
+use actors::ledger::{self, Ledger, PostRequest, Posted};
 use actors::scanner::{self, GarbledReason, Scanner, ScannerEvent};
+use actors::session::{self, AuthContext, Session, SessionEvent, Verification};
 use actors::system::{ShutdownSignal, SubscribeShutdown};
 use actors::Handles;
 use futures::channel::mpsc;
 use futures::StreamExt;
 use iced::keyboard::{self, key::Named, Key};
-use iced::widget::{column, container, row, text};
-use iced::{event, Element, Event, Length, Subscription, Task, Theme};
+use iced::widget::{button, column, container, row, space, text};
+use iced::{event, Alignment, Element, Event, Length, Subscription, Task, Theme};
+use models::permissions::{allowed, Action};
+use models::{Error, Product, Role};
 
-use crate::i18n::{tr, Language, Text};
-use crate::screen::lock::{LastScan, Lock};
+use crate::face_link::{FaceLink, FaceUpdate};
+use crate::i18n::{error_text, tr, trf, Language, Text};
+use crate::screen::admin::{self, Admin};
+use crate::screen::confirm::{self, Confirm};
+use crate::screen::face::{self, FaceScreen};
+use crate::screen::first_run::{self, FirstRun};
+use crate::screen::lock::{Health, LastScan, Lock, SystemStatus};
+use crate::screen::login::{self, Login};
+use crate::screen::product::{self, Confirmed, Permit, ProductScreen};
 use crate::theme;
+
+/// How often the database is asked whether it is there (and retried when it is not).
+const DATABASE_CHECK_EVERY: u32 = 5;
 
 #[derive(Debug, Clone)]
 pub enum Message {
@@ -23,20 +38,122 @@ pub enum Message {
     Key(scanner::Key),
     Scanner(ScannerEvent),
     ShutdownRequested,
+    LookedUp {
+        code: String,
+        asked: Instant,
+        result: Result<Option<Product>, Error>,
+    },
+    Product(product::Message),
+    Face(face::Message),
+    Confirm(confirm::Message),
+    Login(login::Message),
+    FirstRun(first_run::Message),
+    Admin(admin::Message),
+    FaceUpdate(FaceUpdate),
+    Session(SessionEvent),
+    SessionState(Option<AuthContext>, Option<Verification>),
+    LoggedIn(Result<AuthContext, Error>),
+    AdminCreated {
+        username: String,
+        password: String,
+        result: Result<i64, Error>,
+    },
+    AdminExists(Result<bool, Error>),
+    Posted(Result<Posted, Error>),
+    DatabaseChecked(Result<(), Error>),
+    Tick,
+    SetLanguage(Language),
+    ToggleTheme,
+    OpenLogin,
+    OpenAdmin,
+    Logout,
+    DismissError,
+}
+
+impl Message {
+    /// A person did something: the session stays alive.
+    fn is_interaction(&self) -> bool {
+        matches!(
+            self,
+            Message::Key(_)
+                | Message::Product(_)
+                | Message::Face(_)
+                | Message::Confirm(_)
+                | Message::Login(_)
+                | Message::FirstRun(_)
+                | Message::Admin(_)
+                | Message::SetLanguage(_)
+                | Message::ToggleTheme
+                | Message::OpenLogin
+                | Message::OpenAdmin
+                | Message::DismissError
+        )
+    }
+}
+
+pub enum Screen {
+    Lock,
+    Product(ProductScreen),
+    Face(FaceScreen),
+    Confirm(Confirm),
+    Login(Login),
+    FirstRun(FirstRun),
+    Admin(Admin),
+}
+
+/// A movement chosen on the product screen, waiting for the face or the ledger.
+struct Pending {
+    card: ProductScreen,
+    kind: models::MovementKind,
+    quantity: rust_decimal::Decimal,
 }
 
 pub struct Kiosk {
     handles: Handles,
-    language: Language,
+    face: FaceLink,
+    pub language: Language,
     theme: Theme,
+    pub screen: Screen,
     lock: Lock,
+    pub auth: Option<AuthContext>,
+    pub verification: Option<Verification>,
+    pub status: SystemStatus,
+    pending: Option<Pending>,
+    /// The product card to return to after logging in from it.
+    resume: Option<ProductScreen>,
+    /// An error to show once, in the user's language.
+    pub error: Option<String>,
+    ticks: u32,
+    database_check_in_flight: bool,
+    /// Milliseconds from the scanned code to the product card, for the log and the figures.
+    pub last_scan_to_card_ms: Option<f64>,
 }
 
 impl Kiosk {
-    pub fn new(handles: Handles) -> Self {
+    pub fn new(handles: Handles) -> (Self, Task<Message>) {
         let language = Language::from_code(&handles.config.general.locale);
         let theme = theme::from_name(&handles.config.ui.theme);
-        Kiosk { handles, language, theme, lock: Lock::new() }
+        let face = FaceLink::new(handles.clone());
+        let camera = if face.installed() { Health::Checking } else { Health::Down(tr(language, Text::CameraNotInstalled).to_string()) };
+        let kiosk = Kiosk {
+            handles,
+            face,
+            language,
+            theme,
+            screen: Screen::Lock,
+            lock: Lock::new(),
+            auth: None,
+            verification: None,
+            status: SystemStatus { database: Health::Checking, camera, last_backup: None },
+            pending: None,
+            resume: None,
+            error: None,
+            ticks: 0,
+            database_check_in_flight: false,
+            last_scan_to_card_ms: None,
+        };
+        let boot = Task::batch([kiosk.check_database_task(), kiosk.admin_exists_task(), kiosk.session_state_task()]);
+        (kiosk, boot)
     }
 
     pub fn title(&self) -> String {
@@ -47,16 +164,77 @@ impl Kiosk {
         self.theme.clone()
     }
 
+    fn ledger(&self) -> Addr<Ledger> {
+        self.handles.ledger.clone()
+    }
+
+    fn session(&self) -> Addr<Session> {
+        self.handles.session.clone()
+    }
+
+    fn check_database_task(&self) -> Task<Message> {
+        let ledger = self.ledger();
+        Task::perform(async move { ledger.send(ledger::Ping).await.unwrap_or_else(|e| Err(mailbox(e))) }, Message::DatabaseChecked)
+    }
+
+    fn admin_exists_task(&self) -> Task<Message> {
+        let session = self.session();
+        Task::perform(async move { session.send(session::AdminExists).await.unwrap_or_else(|e| Err(mailbox(e))) }, Message::AdminExists)
+    }
+
+    fn session_state_task(&self) -> Task<Message> {
+        let session = self.session();
+        Task::perform(async move { session.send(session::Current).await.unwrap_or((None, None)) }, |(a, v)| Message::SessionState(a, v))
+    }
+
+    /// A face confirmation that still holds, if any.
+    pub fn valid_verification(&self) -> Option<&Verification> {
+        self.verification.as_ref().filter(|v| !v.remaining().is_zero())
+    }
+
+    pub fn permit(&self) -> Permit {
+        let Some(auth) = &self.auth else { return Permit::NeedLogin };
+        if !allowed(auth.role, Action::PostMovement) {
+            return Permit::ReadOnly;
+        }
+        if let Health::Down(why) = &self.status.database {
+            return Permit::Blocked(why.clone());
+        }
+        if self.valid_verification().is_none() {
+            if let Health::Down(why) = &self.status.camera {
+                return Permit::Blocked(why.clone());
+            }
+        }
+        Permit::Allowed
+    }
+
     pub fn update(&mut self, message: Message) -> Task<Message> {
+        if message.is_interaction() && self.auth.is_some() {
+            self.handles.session.do_send(session::Touch);
+        }
         match message {
             Message::Key(key) => {
+                // Login screens also take a physical keyboard (an admin desk has one); Enter submits.
+                let follow_up = match (&key, &mut self.screen) {
+                    (scanner::Key::Char { ch, .. }, Screen::Login(l)) => {
+                        l.typed(*ch);
+                        None
+                    }
+                    (scanner::Key::Char { ch, .. }, Screen::FirstRun(f)) => {
+                        f.typed(*ch);
+                        None
+                    }
+                    (scanner::Key::Enter { .. }, Screen::Login(_)) => Some(Message::Login(login::Message::Submit)),
+                    _ => None,
+                };
+                // Typed or not, the Scanner sees every key: a scan is recognised by its speed.
                 self.handles.scanner.do_send(key);
-                Task::none()
+                match follow_up {
+                    Some(m) => self.update(m),
+                    None => Task::none(),
+                }
             }
-            Message::Scanner(ScannerEvent::Scanned(code)) => {
-                self.lock.last_scan = LastScan::Code(code);
-                Task::none()
-            }
+            Message::Scanner(ScannerEvent::Scanned(code)) => self.scanned(code),
             Message::Scanner(ScannerEvent::Garbled(reason)) => {
                 self.lock.last_scan = LastScan::Garbled(match reason {
                     GarbledReason::TooShort { .. } => Text::GarbledTooShort,
@@ -64,32 +242,494 @@ impl Kiosk {
                 });
                 Task::none()
             }
+            Message::LookedUp { code, asked, result } => {
+                match result {
+                    Ok(Some(product)) => {
+                        let ms = asked.elapsed().as_secs_f64() * 1000.0;
+                        self.last_scan_to_card_ms = Some(ms);
+                        tracing::info!(ms = format!("{ms:.1}"), sku = %product.sku, "product card shown");
+                        self.lock.last_scan = LastScan::None;
+                        self.screen = Screen::Product(ProductScreen::new(product));
+                    }
+                    Ok(None) => {
+                        tracing::info!(code = %code, "unknown code");
+                        self.lock.last_scan = LastScan::Unknown(code);
+                        self.screen = Screen::Lock;
+                    }
+                    Err(e) => self.show_error(&e),
+                }
+                Task::none()
+            }
+            Message::Product(m) => {
+                let Screen::Product(p) = &mut self.screen else { return Task::none() };
+                match p.update(m, self.language) {
+                    None => Task::none(),
+                    Some(product::Event::Close) => {
+                        self.screen = Screen::Lock;
+                        Task::none()
+                    }
+                    Some(product::Event::Login) => {
+                        if let Screen::Product(p) = std::mem::replace(&mut self.screen, Screen::Login(Login::new())) {
+                            self.resume = Some(p);
+                        }
+                        Task::none()
+                    }
+                    Some(product::Event::Submit { kind, quantity }) => {
+                        let Screen::Product(card) = std::mem::replace(&mut self.screen, Screen::Lock) else { unreachable!() };
+                        self.pending = Some(Pending { card, kind, quantity });
+                        self.continue_pending()
+                    }
+                }
+            }
+            Message::Face(m) => {
+                let Screen::Face(f) = &mut self.screen else { return Task::none() };
+                match f.update(m) {
+                    Some(face::Event::Cancel) => {
+                        self.face.cancel();
+                        self.screen = match self.pending.take() {
+                            Some(p) => Screen::Product(p.card),
+                            None => Screen::Lock,
+                        };
+                    }
+                    Some(face::Event::Retry) => {
+                        if let Some(auth) = &self.auth {
+                            self.face.start_verification(auth);
+                        }
+                    }
+                    None => {}
+                }
+                Task::none()
+            }
+            Message::FaceUpdate(update) => self.face_update(update),
+            Message::Posted(result) => self.posted(result),
+            Message::Confirm(m) => {
+                if let Screen::Confirm(c) = &mut self.screen {
+                    if let Some(confirm::Event::Done) = c.update(m) {
+                        self.screen = Screen::Lock;
+                    }
+                }
+                Task::none()
+            }
+            Message::OpenLogin => {
+                self.screen = Screen::Login(Login::new());
+                Task::none()
+            }
+            Message::Login(m) => {
+                let Screen::Login(l) = &mut self.screen else { return Task::none() };
+                match l.update(m) {
+                    Some(login::Event::Submit { username, password }) => {
+                        let session = self.session();
+                        Task::perform(
+                            async move { session.send(session::Login { username, password }).await.unwrap_or_else(|e| Err(mailbox(e))) },
+                            Message::LoggedIn,
+                        )
+                    }
+                    Some(login::Event::Cancel) => {
+                        self.screen = match self.resume.take() {
+                            Some(p) => Screen::Product(p),
+                            None => Screen::Lock,
+                        };
+                        Task::none()
+                    }
+                    None => Task::none(),
+                }
+            }
+            Message::LoggedIn(Ok(auth)) => self.logged_in(auth),
+            Message::LoggedIn(Err(e)) => {
+                let why = error_text(self.language, &e);
+                match &mut self.screen {
+                    Screen::Login(l) => l.failed(why),
+                    Screen::FirstRun(f) => f.failed(why),
+                    _ => self.error = Some(why),
+                }
+                Task::none()
+            }
+            Message::FirstRun(m) => {
+                let Screen::FirstRun(f) = &mut self.screen else { return Task::none() };
+                match f.update(m, self.language) {
+                    Some(first_run::Event::Create { username, password }) => {
+                        let session = self.session();
+                        Task::perform(
+                            async move {
+                                let result = session
+                                    .send(session::CreateUser {
+                                        auth: None,
+                                        username: username.clone(),
+                                        password: password.clone(),
+                                        role: Role::Admin,
+                                    })
+                                    .await
+                                    .unwrap_or_else(|e| Err(mailbox(e)));
+                                (username, password, result)
+                            },
+                            |(username, password, result)| Message::AdminCreated { username, password, result },
+                        )
+                    }
+                    None => Task::none(),
+                }
+            }
+            Message::AdminCreated { username, password, result } => match result {
+                Ok(_) => {
+                    tracing::info!("first admin created from the kiosk");
+                    let session = self.session();
+                    Task::perform(
+                        async move { session.send(session::Login { username, password }).await.unwrap_or_else(|e| Err(mailbox(e))) },
+                        Message::LoggedIn,
+                    )
+                }
+                Err(e) => {
+                    if let Screen::FirstRun(f) = &mut self.screen {
+                        f.failed(error_text(self.language, &e));
+                    }
+                    Task::none()
+                }
+            },
+            Message::AdminExists(Ok(false)) => {
+                self.screen = Screen::FirstRun(FirstRun::new());
+                Task::none()
+            }
+            Message::AdminExists(_) => Task::none(),
+            Message::Session(SessionEvent::LoggedOut(reason)) => {
+                tracing::info!(?reason, "session ended: back to the lock screen");
+                self.logged_out();
+                Task::none()
+            }
+            Message::Session(SessionEvent::LoggedIn(auth)) => {
+                self.auth = Some(auth);
+                Task::none()
+            }
+            Message::Session(SessionEvent::VerificationExpired) => {
+                self.verification = None;
+                Task::none()
+            }
+            Message::SessionState(auth, verification) => {
+                if self.auth.is_none() {
+                    self.auth = auth;
+                }
+                if verification.is_some() {
+                    self.verification = verification;
+                }
+                Task::none()
+            }
+            Message::Logout => {
+                self.handles.session.do_send(session::Logout);
+                self.logged_out();
+                Task::none()
+            }
+            Message::OpenAdmin => {
+                let Some(auth) = self.auth.clone() else { return Task::none() };
+                let (admin, task) = Admin::new(self.handles.clone(), auth);
+                self.screen = Screen::Admin(admin);
+                task.map(Message::Admin)
+            }
+            Message::Admin(m) => {
+                let Screen::Admin(a) = &mut self.screen else { return Task::none() };
+                let (task, event) = a.update(m, self.language);
+                if let Some(admin::Event::Close) = event {
+                    self.screen = Screen::Lock;
+                }
+                task.map(Message::Admin)
+            }
+            Message::DatabaseChecked(result) => {
+                self.database_check_in_flight = false;
+                match result {
+                    Ok(()) => {
+                        if self.status.database != Health::Ok {
+                            tracing::info!("database reachable");
+                        }
+                        self.status.database = Health::Ok;
+                    }
+                    Err(e) => {
+                        if !matches!(self.status.database, Health::Down(_)) {
+                            tracing::warn!(error = %e, "database unreachable; retrying");
+                        }
+                        self.status.database = Health::Down(error_text(self.language, &e));
+                    }
+                }
+                Task::none()
+            }
+            Message::Tick => {
+                self.ticks = self.ticks.wrapping_add(1);
+                if self.verification.as_ref().is_some_and(|v| v.remaining().is_zero()) {
+                    self.verification = None;
+                }
+                let down = matches!(self.status.database, Health::Down(_));
+                if !self.database_check_in_flight && (down || self.ticks % DATABASE_CHECK_EVERY == 0) {
+                    self.database_check_in_flight = true;
+                    return self.check_database_task();
+                }
+                Task::none()
+            }
+            Message::SetLanguage(lang) => {
+                self.language = lang;
+                Task::none()
+            }
+            Message::ToggleTheme => {
+                self.theme = if self.theme == Theme::Dark { Theme::Light } else { Theme::Dark };
+                Task::none()
+            }
+            Message::DismissError => {
+                self.error = None;
+                Task::none()
+            }
             Message::ShutdownRequested => iced::exit(),
         }
     }
 
+    fn scanned(&mut self, code: String) -> Task<Message> {
+        // While a password is typed or a face is checked, a stray scan changes nothing.
+        if matches!(self.screen, Screen::Login(_) | Screen::FirstRun(_) | Screen::Face(_) | Screen::Admin(_)) {
+            return Task::none();
+        }
+        if self.auth.is_some() {
+            self.handles.session.do_send(session::Touch);
+        }
+        let (ledger, asked) = (self.ledger(), Instant::now());
+        Task::perform(
+            async move { ledger.send(ledger::Lookup(code.clone())).await.map_err(mailbox).and_then(|r| r).map(|p| (code, p)) },
+            move |r| match r {
+                Ok((code, p)) => Message::LookedUp { code, asked, result: Ok(p) },
+                Err(e) => Message::LookedUp { code: String::new(), asked, result: Err(e) },
+            },
+        )
+    }
+
+    /// After IN/OUT and a quantity: post now if a face confirmation holds, else ask for a face.
+    fn continue_pending(&mut self) -> Task<Message> {
+        let Some(pending) = &self.pending else { return Task::none() };
+        let Some(auth) = self.auth.clone() else {
+            let p = self.pending.take().unwrap();
+            self.screen = Screen::Login(Login::new());
+            self.resume = Some(p.card);
+            return Task::none();
+        };
+        if let Some(v) = self.valid_verification().cloned() {
+            let request = PostRequest {
+                product_id: pending.card.product.id,
+                kind: pending.kind,
+                quantity: pending.quantity,
+                employee_id: v.employee_id,
+                verification_id: v.verification_id,
+                note: None,
+            };
+            let ledger = self.ledger();
+            return Task::perform(
+                async move { ledger.send(ledger::Post { auth, request }).await.unwrap_or_else(|e| Err(mailbox(e))) },
+                Message::Posted,
+            );
+        }
+        let p = &pending.card.product;
+        if let Health::Down(why) = &self.status.camera {
+            let why = trf(self.language, Text::MovementsBlocked, &[("reason", why)]);
+            let mut pending = self.pending.take().unwrap();
+            pending.card.refused(pending.kind, why);
+            self.screen = Screen::Product(pending.card);
+            return Task::none();
+        }
+        self.screen = Screen::Face(FaceScreen::new(p.name.clone(), p.unit.clone(), pending.kind, pending.quantity));
+        self.face.start_verification(&auth);
+        Task::none()
+    }
+
+    fn face_update(&mut self, update: FaceUpdate) -> Task<Message> {
+        match &update {
+            FaceUpdate::CameraConnected { .. } | FaceUpdate::Frame(_) => self.status.camera = Health::Ok,
+            FaceUpdate::CameraUnavailable(why) => {
+                self.status.camera = Health::Down(trf(self.language, Text::CameraMissing, &[("reason", why)]));
+            }
+            _ => {}
+        }
+        let mut admin_task = Task::none();
+        match &mut self.screen {
+            Screen::Face(f) => f.apply(&update),
+            Screen::Admin(a) => admin_task = a.face_update(&update, self.language).map(Message::Admin),
+            _ => {}
+        }
+        if let FaceUpdate::Verified(v) = update {
+            tracing::info!(employee = v.employee_id, "face confirmed");
+            self.handles.session.do_send(session::FaceVerified(v.clone()));
+            self.verification = Some(v);
+            if matches!(self.screen, Screen::Face(_)) {
+                return self.continue_pending();
+            }
+        }
+        admin_task
+    }
+
+    fn posted(&mut self, result: Result<Posted, Error>) -> Task<Message> {
+        let Some(mut pending) = self.pending.take() else { return Task::none() };
+        match result {
+            Ok(posted) => {
+                tracing::info!(movement = posted.movement.id, "movement saved");
+                let employee_name = self.verification.as_ref().map(|v| v.employee_name.clone()).unwrap_or_default();
+                self.screen = Screen::Confirm(Confirm { movement: posted.movement, product: posted.product, employee_name });
+                Task::none()
+            }
+            Err(Error::InsufficientStock { available }) => {
+                pending.card.product.stock = available;
+                let why = product::not_enough(self.language, &pending.card.product, available);
+                pending.card.refused(pending.kind, why);
+                self.screen = Screen::Product(pending.card);
+                Task::none()
+            }
+            Err(Error::NoFaceVerification) => {
+                // The confirmation ran out between the card and the save: ask for the face again.
+                self.verification = None;
+                self.pending = Some(pending);
+                self.continue_pending()
+            }
+            Err(Error::SessionEnded) => {
+                self.auth = None;
+                self.resume = Some(pending.card);
+                self.screen = Screen::Login(Login::new());
+                Task::none()
+            }
+            Err(e) => {
+                pending.card.refused(pending.kind, error_text(self.language, &e));
+                self.screen = Screen::Product(pending.card);
+                Task::none()
+            }
+        }
+    }
+
+    /// After a login: back to the product card it was asked from, else admin mode for an
+    /// administrator or viewer, else the lock screen (an operator works from scans).
+    fn logged_in(&mut self, auth: AuthContext) -> Task<Message> {
+        tracing::info!(role = auth.role.as_str(), "logged in on the kiosk");
+        let role = auth.role;
+        self.auth = Some(auth.clone());
+        match self.resume.take() {
+            Some(p) => {
+                self.screen = Screen::Product(p);
+                Task::none()
+            }
+            None if role == Role::Admin || role == Role::Viewer => {
+                let (admin, task) = Admin::new(self.handles.clone(), auth);
+                self.screen = Screen::Admin(admin);
+                task.map(Message::Admin)
+            }
+            None => {
+                self.screen = Screen::Lock;
+                Task::none()
+            }
+        }
+    }
+
+    fn logged_out(&mut self) {
+        self.auth = None;
+        self.pending = None;
+        self.resume = None;
+        self.face.cancel();
+        self.screen = Screen::Lock;
+    }
+
+    fn show_error(&mut self, e: &Error) {
+        tracing::warn!(error = %e, "actor error shown");
+        self.error = Some(error_text(self.language, e));
+    }
+
     pub fn view(&self) -> Element<'_, Message> {
-        let header = row![
-            text(tr(self.language, Text::AppTitle)).size(theme::TITLE),
-            iced::widget::space::horizontal(),
-            text(format!("{}: {}", tr(self.language, Text::Station), self.handles.config.general.station)).size(theme::SMALL),
+        let lang = self.language;
+        let body: Element<'_, Message> = match &self.screen {
+            Screen::Lock => self.lock.view(lang, &self.status),
+            Screen::Product(p) => {
+                let confirmed =
+                    self.valid_verification().map(|v| Confirmed { employee_name: v.employee_name.clone(), left: v.remaining() });
+                p.view(lang, &self.permit(), confirmed.as_ref()).map(Message::Product)
+            }
+            Screen::Face(f) => f.view(lang).map(Message::Face),
+            Screen::Confirm(c) => c.view(lang).map(Message::Confirm),
+            Screen::Login(l) => l.view(lang).map(Message::Login),
+            Screen::FirstRun(f) => f.view(lang).map(Message::FirstRun),
+            Screen::Admin(a) => a.view(lang).map(Message::Admin),
+        };
+        let mut page = column![self.header()].spacing(16);
+        if let Health::Down(why) = &self.status.database {
+            page = page.push(banner(trf(lang, Text::DatabaseDown, &[("reason", why)]), container::danger));
+        }
+        if let (Health::Down(why), Screen::Product(_) | Screen::Lock) = (&self.status.camera, &self.screen) {
+            if self.auth.as_ref().is_some_and(|a| allowed(a.role, Action::PostMovement)) && self.valid_verification().is_none() {
+                page = page.push(banner(trf(lang, Text::CameraBanner, &[("reason", why)]), container::warning));
+            }
+        }
+        if let Some(e) = &self.error {
+            page = page.push(
+                container(
+                    row![
+                        text(e).size(theme::BODY).width(Length::Fill),
+                        button(text(tr(lang, Text::Close))).on_press(Message::DismissError).padding([12, 20])
+                    ]
+                    .align_y(Alignment::Center),
+                )
+                .padding([8, 16])
+                .style(container::danger),
+            );
+        }
+        container(page.push(body)).padding(theme::PADDING).width(Length::Fill).height(Length::Fill).into()
+    }
+
+    fn header(&self) -> Element<'_, Message> {
+        let lang = self.language;
+        let mut bar = row![
+            column![
+                text(tr(lang, Text::AppTitle)).size(theme::TITLE),
+                text(format!("{}: {}", tr(lang, Text::Station), self.handles.config.general.station)).size(theme::SMALL),
+            ],
+            space::horizontal(),
         ]
-        .align_y(iced::Alignment::Center);
-        let footer = text(tr(self.language, Text::DatabaseOk)).size(theme::SMALL);
-        container(column![header, self.lock.view(self.language), footer].spacing(theme::SPACING))
-            .padding(theme::PADDING)
-            .width(Length::Fill)
-            .height(Length::Fill)
-            .into()
+        .spacing(16)
+        .align_y(Alignment::Center);
+        let busy = matches!(self.screen, Screen::Login(_) | Screen::FirstRun(_));
+        match &self.auth {
+            Some(a) => {
+                bar = bar.push(text(format!("{} · {}", a.username, tr(lang, role_text(a.role)))).size(theme::SMALL));
+                if !matches!(self.screen, Screen::Admin(_)) && admin::has_any_screen(a.role) {
+                    bar = bar.push(small_button(tr(lang, Text::AdminMode), Message::OpenAdmin));
+                }
+                bar = bar.push(small_button(tr(lang, Text::LogOut), Message::Logout));
+            }
+            None if !busy => bar = bar.push(small_button(tr(lang, Text::LogIn), Message::OpenLogin)),
+            None => {}
+        }
+        for l in Language::ALL {
+            let b = button(text(l.short_name()).size(theme::SMALL)).padding([14, 12]).on_press(Message::SetLanguage(l));
+            bar = bar.push(if l == lang { b.style(button::primary) } else { b.style(button::secondary) });
+        }
+        let theme_label = if self.theme == Theme::Dark { tr(lang, Text::LightTheme) } else { tr(lang, Text::DarkTheme) };
+        bar.push(small_button(theme_label, Message::ToggleTheme)).into()
     }
 
     pub fn subscription(&self) -> Subscription<Message> {
         Subscription::batch([
             event::listen_with(keyboard_to_scanner),
             Subscription::run_with(self.handles.scanner.clone(), scanner_events),
+            Subscription::run_with(self.handles.session.clone(), session_events),
             Subscription::run_with(self.handles.shutdown.clone(), shutdown_events),
+            self.face.subscription().map(Message::FaceUpdate),
+            iced::time::every(Duration::from_secs(1)).map(|_| Message::Tick),
         ])
     }
+}
+
+fn small_button(label: &str, message: Message) -> Element<'_, Message> {
+    button(text(label).size(theme::SMALL)).padding([14, 18]).on_press(message).style(button::secondary).into()
+}
+
+fn banner<'a>(line: String, style: fn(&Theme) -> container::Style) -> Element<'a, Message> {
+    container(text(line).size(theme::BODY)).padding([10, 16]).width(Length::Fill).style(style).into()
+}
+
+pub fn role_text(role: Role) -> Text {
+    match role {
+        Role::Admin => Text::RoleAdmin,
+        Role::Operator => Text::RoleOperator,
+        Role::Viewer => Text::RoleViewer,
+    }
+}
+
+/// The actor is gone (the system is stopping): reported like an unreachable database.
+fn mailbox(e: actix::MailboxError) -> Error {
+    Error::Unavailable(e.to_string())
 }
 
 /// Every key press goes to the Scanner actor, captured by a widget or not: the scanner is a
@@ -117,6 +757,17 @@ fn scanner_events(addr: &Addr<Scanner>) -> impl futures::Stream<Item = Message> 
         addr.do_send(scanner::Subscribe(tx));
         while let Some(event) = rx.next().await {
             let _ = futures::SinkExt::send(&mut output, Message::Scanner(event)).await;
+        }
+    })
+}
+
+fn session_events(addr: &Addr<Session>) -> impl futures::Stream<Item = Message> + use<> {
+    let addr = addr.clone();
+    iced::stream::channel(16, async move |mut output| {
+        let (tx, mut rx) = mpsc::channel(16);
+        addr.do_send(session::Subscribe(tx));
+        while let Some(event) = rx.next().await {
+            let _ = futures::SinkExt::send(&mut output, Message::Session(event)).await;
         }
     })
 }

@@ -2,9 +2,13 @@
 //! sends messages to actors; it never touches the database or the camera itself.
 
 pub mod app;
+pub mod export;
+pub mod face_link;
+pub mod format;
 pub mod i18n;
 pub mod screen;
 pub mod theme;
+pub mod widget;
 
 use actors::Handles;
 use iced::{Font, Size};

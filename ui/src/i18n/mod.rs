@@ -1,9 +1,14 @@
 //! Every sentence the kiosk shows, looked up by language: the UI never holds a literal sentence.
-//! Uzbek (Latin) is the default; Russian and English follow the same keys.
+//! Uzbek (Latin) is the default; Russian and English answer the same keys (the compiler checks
+//! that each language answers every key). `{name}` placeholders are filled by `trf`.
 
 mod en;
 mod ru;
 mod uz;
+
+use models::Error;
+
+use crate::format;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Language {
@@ -25,7 +30,7 @@ impl Language {
         }
     }
 
-    /// The language's own name, for the switcher.
+    /// The language's own name.
     pub fn native_name(self) -> &'static str {
         match self {
             Language::Uzbek => "O'zbekcha",
@@ -33,20 +38,290 @@ impl Language {
             Language::English => "English",
         }
     }
+
+    /// The switcher's label.
+    pub fn short_name(self) -> &'static str {
+        match self {
+            Language::Uzbek => "UZ",
+            Language::Russian => "RU",
+            Language::English => "EN",
+        }
+    }
 }
 
-/// The keys of every text; each language module answers all of them (the compiler checks).
+/// The keys of every text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Text {
     AppTitle,
     ScanPrompt,
     ScanHint,
     LastScan,
+    UnknownCode,
     GarbledTooShort,
     GarbledTooLong,
     DatabaseOk,
     Station,
+    Checking,
+    Ok,
+    Database,
+    Camera,
+    LastBackup,
+    BackupUnknown,
+    CameraNotInstalled,
+    HintNoFace,
+    HintTwoFaces,
+    HintTooSmall,
+    HintTooDark,
+    HintBlurry,
+    CameraMissing,
+    CameraBanner,
+    DatabaseDown,
+    Sku,
+    QrCode,
+    Name,
+    Category,
+    Unit,
+    Stock,
+    MinStock,
+    LowStockWarning,
+    FaceStillValid,
+    ReadOnlyRole,
+    LoginToRecord,
+    LogIn,
+    LogOut,
+    MovementsBlocked,
+    In,
+    Out,
+    Cancel,
+    QuantityIn,
+    QuantityOut,
+    Back,
+    Continue,
+    EnterQuantity,
+    NotEnoughStock,
+    FaceTitle,
+    LookAtCamera,
+    WaitingForCamera,
+    FaceNotRecognised,
+    FaceFailed,
+    TryAgain,
+    Saved,
+    NewStock,
+    SavedBy,
+    LowStockAfter,
+    Done,
+    LoginTitle,
+    Username,
+    Password,
+    RepeatPassword,
+    PasswordsDiffer,
+    FirstRunTitle,
+    FirstRunHint,
+    CreateAdmin,
+    AdminMode,
+    BackToKiosk,
+    LightTheme,
+    DarkTheme,
+    Close,
+    RoleAdmin,
+    RoleOperator,
+    RoleViewer,
+    TabProducts,
+    TabReports,
+    TabUsers,
+    TabEmployees,
+    TabBackups,
+    BackupsNotInstalled,
+    SearchProducts,
+    LowOnly,
+    AllProducts,
+    AddProduct,
+    ProductAdded,
+    Save,
+    PageOf,
+    MovementsReport,
+    OwnHistory,
+    All,
+    DailyChart,
+    Reverse,
+    ReverseWhich,
+    Reason,
+    ReasonNeeded,
+    ConfirmReverse,
+    Reversed,
+    ReversedBy,
+    ExportCsvXlsx,
+    Exported,
+    ExportFailed,
+    AddUser,
+    ResetPassword,
+    ResetPasswordHint,
+    TypeNewPassword,
+    Disable,
+    Enable,
+    SavedShort,
+    FullName,
+    AddEmployee,
+    FaceEnrolled,
+    FaceNotEnrolled,
+    EnrolFace,
+    Enrolling,
+    EnrolDone,
+    Deactivate,
+    Inactive,
+    ErrSessionEnded,
+    ErrForbidden,
+    ErrNoFace,
+    ErrInsufficient,
+    ErrInvalidQuantity,
+    ErrNotFound,
+    ErrAlreadyReversed,
+    ErrInactive,
+    ErrBadCredentials,
+    ErrAccountLocked,
+    ErrAppendOnly,
+    ErrDuplicate,
+    ErrLastAdmin,
+    ErrInvalid,
+    ErrUnavailable,
+    ErrDatabase,
 }
+
+pub const ALL_TEXTS: &[Text] = &[
+    Text::AppTitle,
+    Text::ScanPrompt,
+    Text::ScanHint,
+    Text::LastScan,
+    Text::UnknownCode,
+    Text::GarbledTooShort,
+    Text::GarbledTooLong,
+    Text::DatabaseOk,
+    Text::Station,
+    Text::Checking,
+    Text::Ok,
+    Text::Database,
+    Text::Camera,
+    Text::LastBackup,
+    Text::BackupUnknown,
+    Text::CameraNotInstalled,
+    Text::HintNoFace,
+    Text::HintTwoFaces,
+    Text::HintTooSmall,
+    Text::HintTooDark,
+    Text::HintBlurry,
+    Text::CameraMissing,
+    Text::CameraBanner,
+    Text::DatabaseDown,
+    Text::Sku,
+    Text::QrCode,
+    Text::Name,
+    Text::Category,
+    Text::Unit,
+    Text::Stock,
+    Text::MinStock,
+    Text::LowStockWarning,
+    Text::FaceStillValid,
+    Text::ReadOnlyRole,
+    Text::LoginToRecord,
+    Text::LogIn,
+    Text::LogOut,
+    Text::MovementsBlocked,
+    Text::In,
+    Text::Out,
+    Text::Cancel,
+    Text::QuantityIn,
+    Text::QuantityOut,
+    Text::Back,
+    Text::Continue,
+    Text::EnterQuantity,
+    Text::NotEnoughStock,
+    Text::FaceTitle,
+    Text::LookAtCamera,
+    Text::WaitingForCamera,
+    Text::FaceNotRecognised,
+    Text::FaceFailed,
+    Text::TryAgain,
+    Text::Saved,
+    Text::NewStock,
+    Text::SavedBy,
+    Text::LowStockAfter,
+    Text::Done,
+    Text::LoginTitle,
+    Text::Username,
+    Text::Password,
+    Text::RepeatPassword,
+    Text::PasswordsDiffer,
+    Text::FirstRunTitle,
+    Text::FirstRunHint,
+    Text::CreateAdmin,
+    Text::AdminMode,
+    Text::BackToKiosk,
+    Text::LightTheme,
+    Text::DarkTheme,
+    Text::Close,
+    Text::RoleAdmin,
+    Text::RoleOperator,
+    Text::RoleViewer,
+    Text::TabProducts,
+    Text::TabReports,
+    Text::TabUsers,
+    Text::TabEmployees,
+    Text::TabBackups,
+    Text::BackupsNotInstalled,
+    Text::SearchProducts,
+    Text::LowOnly,
+    Text::AllProducts,
+    Text::AddProduct,
+    Text::ProductAdded,
+    Text::Save,
+    Text::PageOf,
+    Text::MovementsReport,
+    Text::OwnHistory,
+    Text::All,
+    Text::DailyChart,
+    Text::Reverse,
+    Text::ReverseWhich,
+    Text::Reason,
+    Text::ReasonNeeded,
+    Text::ConfirmReverse,
+    Text::Reversed,
+    Text::ReversedBy,
+    Text::ExportCsvXlsx,
+    Text::Exported,
+    Text::ExportFailed,
+    Text::AddUser,
+    Text::ResetPassword,
+    Text::ResetPasswordHint,
+    Text::TypeNewPassword,
+    Text::Disable,
+    Text::Enable,
+    Text::SavedShort,
+    Text::FullName,
+    Text::AddEmployee,
+    Text::FaceEnrolled,
+    Text::FaceNotEnrolled,
+    Text::EnrolFace,
+    Text::Enrolling,
+    Text::EnrolDone,
+    Text::Deactivate,
+    Text::Inactive,
+    Text::ErrSessionEnded,
+    Text::ErrForbidden,
+    Text::ErrNoFace,
+    Text::ErrInsufficient,
+    Text::ErrInvalidQuantity,
+    Text::ErrNotFound,
+    Text::ErrAlreadyReversed,
+    Text::ErrInactive,
+    Text::ErrBadCredentials,
+    Text::ErrAccountLocked,
+    Text::ErrAppendOnly,
+    Text::ErrDuplicate,
+    Text::ErrLastAdmin,
+    Text::ErrInvalid,
+    Text::ErrUnavailable,
+    Text::ErrDatabase,
+];
 
 pub fn tr(lang: Language, key: Text) -> &'static str {
     match lang {
@@ -56,27 +331,57 @@ pub fn tr(lang: Language, key: Text) -> &'static str {
     }
 }
 
+/// A text with its `{name}` placeholders filled.
+pub fn trf(lang: Language, key: Text, args: &[(&str, &str)]) -> String {
+    let mut s = tr(lang, key).to_string();
+    for (name, value) in args {
+        s = s.replace(&format!("{{{name}}}"), value);
+    }
+    s
+}
+
+/// An actor's error, in the user's language.
+pub fn error_text(lang: Language, e: &Error) -> String {
+    match e {
+        Error::SessionEnded => tr(lang, Text::ErrSessionEnded).into(),
+        Error::Forbidden { .. } => tr(lang, Text::ErrForbidden).into(),
+        Error::NoFaceVerification => tr(lang, Text::ErrNoFace).into(),
+        Error::InsufficientStock { available } => trf(lang, Text::ErrInsufficient, &[("available", &format::number(lang, *available))]),
+        Error::InvalidQuantity(d) => trf(lang, Text::ErrInvalidQuantity, &[("detail", d)]),
+        Error::NotFound(d) => trf(lang, Text::ErrNotFound, &[("detail", d)]),
+        Error::AlreadyReversed(_) => tr(lang, Text::ErrAlreadyReversed).into(),
+        Error::Inactive(d) => trf(lang, Text::ErrInactive, &[("detail", d)]),
+        Error::BadCredentials => tr(lang, Text::ErrBadCredentials).into(),
+        Error::AccountLocked { until } => trf(lang, Text::ErrAccountLocked, &[("until", until)]),
+        Error::AppendOnly(_) => tr(lang, Text::ErrAppendOnly).into(),
+        Error::Duplicate(d) => trf(lang, Text::ErrDuplicate, &[("detail", d)]),
+        Error::LastAdmin => tr(lang, Text::ErrLastAdmin).into(),
+        Error::Invalid(d) => trf(lang, Text::ErrInvalid, &[("detail", d)]),
+        Error::Unavailable(_) => tr(lang, Text::ErrUnavailable).into(),
+        Error::Database(d) => trf(lang, Text::ErrDatabase, &[("detail", d)]),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn every_language_answers_every_key_differently_from_empty() {
-        for lang in Language::ALL {
-            for key in [
-                Text::AppTitle,
-                Text::ScanPrompt,
-                Text::ScanHint,
-                Text::LastScan,
-                Text::GarbledTooShort,
-                Text::GarbledTooLong,
-                Text::DatabaseOk,
-                Text::Station,
-            ] {
-                assert!(!tr(lang, key).trim().is_empty(), "{lang:?} {key:?}");
+    fn every_language_answers_every_key_with_the_same_placeholders() {
+        for key in ALL_TEXTS {
+            let holes = |s: &str| {
+                let mut v: Vec<String> = s.split('{').skip(1).filter_map(|p| p.split_once('}').map(|(h, _)| h.to_string())).collect();
+                v.sort();
+                v
+            };
+            let english = holes(tr(Language::English, *key));
+            for lang in Language::ALL {
+                assert!(!tr(lang, *key).trim().is_empty(), "{lang:?} {key:?}");
+                assert_eq!(holes(tr(lang, *key)), english, "{lang:?} {key:?}");
             }
         }
         assert_eq!(Language::from_code("RU"), Language::Russian);
         assert_eq!(Language::from_code("xx"), Language::Uzbek);
+        assert_eq!(trf(Language::English, Text::UnknownCode, &[("code", "X-1")]).contains("X-1"), true);
     }
 }

@@ -1,16 +1,35 @@
-//! The lock screen: what the kiosk shows while waiting for a scan.
+//! The lock screen: what the kiosk shows while waiting for a scan, with the state of the
+//! database, the camera and the last backup.
 
-use iced::widget::{column, container, text};
+use iced::widget::{column, container, row, text};
 use iced::{Alignment, Element, Length};
 
-use crate::i18n::{tr, Language, Text};
+use crate::i18n::{tr, trf, Language, Text};
 use crate::theme;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum LastScan {
     None,
-    Code(String),
+    /// A code no product has.
+    Unknown(String),
     Garbled(Text),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Health {
+    Checking,
+    Ok,
+    /// Broken, with the reason in the user's language.
+    Down(String),
+}
+
+/// What the status line of the lock screen reports.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SystemStatus {
+    pub database: Health,
+    pub camera: Health,
+    /// The last backup's time and result, already phrased; `None` = not known in this build.
+    pub last_backup: Option<String>,
 }
 
 pub struct Lock {
@@ -22,15 +41,40 @@ impl Lock {
         Lock { last_scan: LastScan::None }
     }
 
-    pub fn view<'a, M: 'a>(&'a self, lang: Language) -> Element<'a, M> {
+    pub fn view<'a, M: 'a>(&'a self, lang: Language, status: &SystemStatus) -> Element<'a, M> {
         let last: Element<'a, M> = match &self.last_scan {
             LastScan::None => text(tr(lang, Text::ScanHint)).size(theme::BODY).into(),
-            LastScan::Code(code) => text(format!("{}: {code}", tr(lang, Text::LastScan))).size(theme::BODY).into(),
+            LastScan::Unknown(code) => container(text(trf(lang, Text::UnknownCode, &[("code", code)])).size(theme::BODY))
+                .padding(16)
+                .style(container::warning)
+                .into(),
             LastScan::Garbled(key) => text(tr(lang, *key)).size(theme::BODY).into(),
         };
-        container(column![text(tr(lang, Text::ScanPrompt)).size(theme::PROMPT), last].spacing(theme::SPACING).align_x(Alignment::Center))
-            .center(Length::Fill)
-            .into()
+        let health = |label: Text, h: &Health| -> Element<'a, M> {
+            let (mark, detail, style): (&str, String, fn(&iced::Theme) -> container::Style) = match h {
+                Health::Checking => ("…", tr(lang, Text::Checking).to_string(), container::bordered_box),
+                Health::Ok => ("✓", tr(lang, Text::Ok).to_string(), container::success),
+                Health::Down(why) => ("✗", why.clone(), container::danger),
+            };
+            container(text(format!("{mark} {}: {detail}", tr(lang, label))).size(theme::SMALL)).padding([8, 14]).style(style).into()
+        };
+        let backup = status.last_backup.clone().unwrap_or_else(|| tr(lang, Text::BackupUnknown).to_string());
+        let statuses = row![
+            health(Text::Database, &status.database),
+            health(Text::Camera, &status.camera),
+            container(text(format!("{}: {backup}", tr(lang, Text::LastBackup))).size(theme::SMALL))
+                .padding([8, 14])
+                .style(container::bordered_box),
+        ]
+        .spacing(12);
+        column![
+            container(
+                column![text(tr(lang, Text::ScanPrompt)).size(theme::PROMPT), last].spacing(theme::SPACING).align_x(Alignment::Center)
+            )
+            .center(Length::Fill),
+            container(statuses).center_x(Length::Fill),
+        ]
+        .into()
     }
 }
 

@@ -1,0 +1,92 @@
+//! Pictures of the main screens for the README, drawn by the same renderer the window uses
+//! (tiny-skia) on real actors and a throwaway database. Runs only when OMBOR_SCREENSHOT_DIR is
+//! set (`scripts/screenshots.sh`); otherwise it returns at once.
+
+mod common;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use common::Harness;
+use iced::Theme;
+use models::Role;
+use ui::face_link::{FaceUpdate, Hint};
+use ui::i18n::{Language, Text};
+use ui::widget::preview::{FaceRect, Preview};
+use ui::Message;
+
+fn save(h: &Harness, dir: &std::path::Path, name: &str) {
+    let path = dir.join(name);
+    let _ = std::fs::remove_file(path.with_extension("png"));
+    let theme = h.kiosk.theme();
+    let snapshot = h.simulator().snapshot(&theme).expect("draw the screen");
+    assert!(snapshot.matches_image(&path).expect("write the PNG"));
+    let _: &Theme = &theme;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn main_screens() {
+    let Some(dir) = std::env::var_os("OMBOR_SCREENSHOT_DIR").map(PathBuf::from) else { return };
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut h = Harness::new(|c| c.general.station = "ombor-1".into()).await;
+    h.product("QR-000123", "Qog'oz A4, 500 varaq", 40, 25).await;
+    h.product("QR-000777", "Bolt M8×40", 1250, 100).await;
+
+    save(&h, &dir, "01-lock");
+    h.scan("QR-404").await;
+    save(&h, &dir, "02-unknown-code");
+
+    h.send(Message::OpenLogin).await;
+    for ch in "operator".chars() {
+        h.send(Message::Key(actors::scanner::Key::Char { ch, at: std::time::Instant::now() })).await;
+    }
+    save(&h, &dir, "03-login");
+    h.log_in(Role::Operator).await;
+    h.camera_connected().await;
+
+    h.scan("QR-000123").await;
+    save(&h, &dir, "04-product-card");
+    h.tap(h.t(Text::Out)).await;
+    h.tap("3").await;
+    h.tap("0").await;
+    save(&h, &dir, "05-quantity-keypad");
+    h.tap("0").await;
+    h.tap(h.t(Text::Continue)).await;
+    save(&h, &dir, "06-out-beyond-stock-refused");
+    for _ in 0..3 {
+        h.tap("⌫").await;
+    }
+    h.tap("2").await;
+    h.tap("0").await;
+    h.tap(h.t(Text::Continue)).await;
+
+    // The face screen, with a frame as the Camera actor sends it (a fixture face, scaled up).
+    if let Some(face) = std::env::var_os("OMBOR_SCREENSHOT_FACE") {
+        let frame = Preview { width: 480, height: 360, image: iced::widget::image::Handle::from_path(face), face: None };
+        let frame = Preview { face: Some(FaceRect { x: 150.0, y: 70.0, width: 180.0, height: 200.0 }), ..frame };
+        h.send(Message::FaceUpdate(FaceUpdate::Frame(frame))).await;
+    }
+    h.send(Message::FaceUpdate(FaceUpdate::Progress { done: 2, needed: 3, hint: Some(Hint::Good) })).await;
+    // Let the image decode (the renderer loads it on the first draw).
+    let _ = h.simulator().snapshot(&h.kiosk.theme());
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    save(&h, &dir, "07-face");
+    h.face_confirmed().await;
+    save(&h, &dir, "08-confirmation-low-stock");
+
+    h.tap(h.t(Text::Done)).await;
+    h.scan("QR-000777").await;
+    h.send(Message::SetLanguage(Language::Russian)).await;
+    h.send(Message::ToggleTheme).await;
+    save(&h, &dir, "09-card-russian-dark-face-still-valid");
+    h.send(Message::ToggleTheme).await;
+    h.send(Message::SetLanguage(Language::English)).await;
+
+    h.send(Message::Logout).await;
+    h.log_in(Role::Admin).await;
+    save(&h, &dir, "10-admin-products");
+    h.tap(h.t(Text::TabReports)).await;
+    save(&h, &dir, "11-admin-reports-chart");
+    h.tap(h.t(Text::TabUsers)).await;
+    save(&h, &dir, "12-admin-users");
+}
