@@ -8,8 +8,10 @@ use tracing_subscriber::{fmt, EnvFilter};
 
 /// Keep the guard alive until exit: it flushes the file writer.
 pub fn init(data_dir: &Path) -> Option<WorkerGuard> {
-    let filter =
-        || EnvFilter::try_from_env("OMBOR_LOG").unwrap_or_else(|_| EnvFilter::new("warn,ombor=info,actors=info,models=info,ui=info"));
+    let filter = || {
+        EnvFilter::try_from_env("OMBOR_LOG")
+            .unwrap_or_else(|_| EnvFilter::new("warn,deadpool.postgres=error,ombor=info,actors=info,models=info,ui=info"))
+    };
     let stderr = fmt::layer().with_writer(std::io::stderr).with_target(false).with_filter(filter());
     let logs = data_dir.join("logs");
     let appender = std::fs::create_dir_all(&logs).ok().and_then(|_| {
