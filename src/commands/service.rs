@@ -39,6 +39,10 @@ pub struct ServiceArgs {
 }
 
 fn layout(args: &ServiceArgs, config_file: Option<&Path>) -> anyhow::Result<Layout> {
+    if args.out.is_some() && !args.dry_run {
+        // systemd would never find units enabled from another folder.
+        anyhow::bail!("--out only goes with --dry-run");
+    }
     let me = nix::unistd::User::from_uid(nix::unistd::geteuid()).ok().flatten();
     let name = args
         .kiosk_user
