@@ -19,7 +19,7 @@ pub(crate) struct Detection {
 
 /// Faces are looked for on a copy whose longer side is this many pixels: a 720p face at arm's
 /// length is still ≈ 50 px there, and detection stays a few milliseconds.
-const DETECT_LONG_SIDE: f32 = 256.0;
+const DETECT_LONG_SIDE: f32 = 192.0;
 const CENTERFACE_MIN_SCORE: f32 = 0.5;
 const NMS_IOU: f32 = 0.3;
 
@@ -34,7 +34,7 @@ impl CenterFace {
     pub fn load(path: &Path) -> opencv::Result<CenterFace> {
         let mut c = CenterFace { path: path.to_path_buf(), nets: HashMap::new() };
         // Load once now so a broken file fails at start, not at the first face.
-        c.net_for(256, 192)?;
+        c.net_for(192, 160)?;
         Ok(c)
     }
 
