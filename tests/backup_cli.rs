@@ -3,51 +3,17 @@
 
 mod common;
 
-use std::io::Write;
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
 
 use common::*;
 
 const BOSS: &str = "boss-password-1\n";
 
-struct Kiosk {
-    data: tempfile::TempDir,
-    env: Vec<(String, String)>,
-}
-
 impl Kiosk {
-    fn new() -> Kiosk {
-        let k = Kiosk { data: data_dir(), env: Vec::new() };
-        run_ok(&mut k.cmd(&["db", "start"]));
+    fn with_boss() -> Kiosk {
+        let k = Kiosk::new();
         k.ok_json(&["user", "add", "--username", "boss", "--role", "admin", "--password-stdin", "--json"], BOSS);
         k
-    }
-
-    fn cmd(&self, args: &[&str]) -> Command {
-        let mut c = ombor();
-        c.args(args).env("OMBOR_DATA_DIR", self.data.path()).env("OMBOR_GENERAL_STATION", "dock-1");
-        c.envs(self.env.iter().map(|(a, b)| (a, b)));
-        c
-    }
-
-    fn with_stdin(&self, args: &[&str], stdin: &str) -> (bool, String, String) {
-        let mut child = self.cmd(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
-        let _ = child.stdin.take().unwrap().write_all(stdin.as_bytes());
-        let out = child.wait_with_output().unwrap();
-        (out.status.success(), String::from_utf8_lossy(&out.stdout).into(), String::from_utf8_lossy(&out.stderr).into())
-    }
-
-    fn ok_json(&self, args: &[&str], stdin: &str) -> serde_json::Value {
-        let (ok, out, err) = self.with_stdin(args, stdin);
-        assert!(ok, "{args:?} failed: {err}");
-        serde_json::from_str(&out).unwrap_or_else(|e| panic!("{args:?}: not JSON ({e}): {out}"))
-    }
-
-    fn err(&self, args: &[&str], stdin: &str) -> String {
-        let (ok, out, err) = self.with_stdin(args, stdin);
-        assert!(!ok, "{args:?} should fail: {out}");
-        err
     }
 
     fn add_product(&self, sku: &str) {
@@ -72,15 +38,9 @@ impl Kiosk {
     }
 }
 
-impl Drop for Kiosk {
-    fn drop(&mut self) {
-        let _ = self.cmd(&["db", "stop"]).output();
-    }
-}
-
 #[test]
 fn backup_verify_list_and_restore_round_trip() {
-    let k = Kiosk::new();
+    let k = Kiosk::with_boss();
     k.add_product("CEM-50");
     k.add_product("NAIL-10");
     std::fs::write(k.model(), b"%YAML:1.0\nlabels: [1, 2]\n").unwrap();
@@ -124,7 +84,7 @@ fn backup_verify_list_and_restore_round_trip() {
 
 #[test]
 fn a_damaged_dump_is_refused_and_nothing_changes() {
-    let k = Kiosk::new();
+    let k = Kiosk::with_boss();
     k.add_product("CEM-50");
     let dump = k.backup_now();
     k.add_product("LATE-1");
@@ -141,7 +101,7 @@ fn a_damaged_dump_is_refused_and_nothing_changes() {
 
 #[test]
 fn backup_needs_an_admin_and_a_bad_folder_is_a_clear_error() {
-    let mut k = Kiosk::new();
+    let mut k = Kiosk::with_boss();
     k.ok_json(
         &["user", "add", "--username", "op", "--role", "operator", "--user", "boss", "--password-stdin", "--json"],
         "boss-password-1\nop-password-1\n",

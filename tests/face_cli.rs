@@ -4,54 +4,9 @@
 
 mod common;
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 
 use common::*;
-
-struct Kiosk {
-    data: tempfile::TempDir,
-}
-
-impl Kiosk {
-    fn new() -> Kiosk {
-        let k = Kiosk { data: data_dir() };
-        run_ok(&mut k.cmd(&["db", "start"]));
-        k
-    }
-
-    fn cmd(&self, args: &[&str]) -> Command {
-        let mut c = ombor();
-        c.args(args).env("OMBOR_DATA_DIR", self.data.path()).env("OMBOR_GENERAL_STATION", "dock-1").env("OPENCV_LOG_LEVEL", "ERROR");
-        c
-    }
-
-    fn with_stdin(&self, args: &[&str], stdin: &str) -> (bool, String, String) {
-        let mut child = self.cmd(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
-        let _ = child.stdin.take().unwrap().write_all(stdin.as_bytes());
-        let out = child.wait_with_output().unwrap();
-        (out.status.success(), String::from_utf8_lossy(&out.stdout).into(), String::from_utf8_lossy(&out.stderr).into())
-    }
-
-    fn ok_json(&self, args: &[&str], stdin: &str) -> serde_json::Value {
-        let (ok, out, err) = self.with_stdin(args, stdin);
-        assert!(ok, "{args:?} failed: {err}");
-        serde_json::from_str(&out).unwrap_or_else(|e| panic!("{args:?}: not JSON ({e}): {out}"))
-    }
-
-    fn err(&self, args: &[&str], stdin: &str) -> String {
-        let (ok, out, err) = self.with_stdin(args, stdin);
-        assert!(!ok, "{args:?} should fail: {out}");
-        err
-    }
-}
-
-impl Drop for Kiosk {
-    fn drop(&mut self) {
-        let _ = self.cmd(&["db", "stop"]).output();
-    }
-}
 
 const BOSS: &str = "boss-password-1\n";
 const OP: &str = "op-password-1\n";
@@ -145,7 +100,7 @@ fn movements_need_a_recognised_face_end_to_end() {
     );
     assert!(e.contains("face not recognised"), "{e}");
     let blank = links.path().join("blank.png");
-    let made = Command::new("convert").args(["-size", "320x240", "xc:gray60", blank.to_str().unwrap()]).status().unwrap();
+    let made = std::process::Command::new("convert").args(["-size", "320x240", "xc:gray60", blank.to_str().unwrap()]).status().unwrap();
     assert!(made.success());
     let e = k.err(&["movement", "out", "QR-000123", "1", "--face", blank.to_str().unwrap(), "--user", "op", "--password-stdin"], OP);
     assert!(e.contains("face not recognised (NoFace)"), "{e}");

@@ -3,55 +3,7 @@
 
 mod common;
 
-use std::io::Write;
-use std::process::{Command, Stdio};
-
 use common::*;
-
-struct Kiosk {
-    data: tempfile::TempDir,
-}
-
-impl Kiosk {
-    fn new() -> Kiosk {
-        let k = Kiosk { data: data_dir() };
-        run_ok(&mut k.cmd(&["db", "start"]));
-        k
-    }
-
-    fn cmd(&self, args: &[&str]) -> Command {
-        let mut c = ombor();
-        c.args(args).env("OMBOR_DATA_DIR", self.data.path()).env("OMBOR_GENERAL_STATION", "dock-1");
-        c
-    }
-
-    /// Runs with `stdin` piped in; returns (success, stdout, stderr).
-    fn with_stdin(&self, args: &[&str], stdin: &[u8]) -> (bool, String, String) {
-        let mut child = self.cmd(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
-        // The program may stop reading early (a 2 MB "password"): a closed pipe is fine.
-        let _ = child.stdin.take().unwrap().write_all(stdin);
-        let out = child.wait_with_output().unwrap();
-        (out.status.success(), String::from_utf8_lossy(&out.stdout).into(), String::from_utf8_lossy(&out.stderr).into())
-    }
-
-    fn ok_json(&self, args: &[&str], stdin: &str) -> serde_json::Value {
-        let (ok, out, err) = self.with_stdin(args, stdin.as_bytes());
-        assert!(ok, "{args:?} failed: {err}");
-        serde_json::from_str(&out).unwrap_or_else(|e| panic!("{args:?}: not JSON ({e}): {out}"))
-    }
-
-    fn err(&self, args: &[&str], stdin: &str) -> String {
-        let (ok, out, err) = self.with_stdin(args, stdin.as_bytes());
-        assert!(!ok, "{args:?} should fail: {out}");
-        err
-    }
-}
-
-impl Drop for Kiosk {
-    fn drop(&mut self) {
-        let _ = self.cmd(&["db", "stop"]).output();
-    }
-}
 
 const BOSS: &str = "boss-password-1\n";
 

@@ -11,19 +11,7 @@ use common::*;
 
 const BOSS: &str = "boss-password-1\n";
 
-/// An installation in a temp data dir with its embedded cluster running.
-struct Kiosk {
-    data: tempfile::TempDir,
-    env: Vec<(String, String)>,
-}
-
 impl Kiosk {
-    fn new() -> Kiosk {
-        let k = Kiosk { data: data_dir(), env: vec![] };
-        run_ok(&mut k.cmd(&["db", "start"]));
-        k
-    }
-
     /// Adds the first admin, a category and a product: what a hand-over needs in the database.
     fn with_admin_and_product() -> Kiosk {
         let k = Kiosk::new();
@@ -48,19 +36,6 @@ impl Kiosk {
             BOSS,
         );
         k
-    }
-
-    fn path(&self) -> &Path {
-        self.data.path()
-    }
-
-    fn cmd(&self, args: &[&str]) -> Command {
-        let mut c = ombor();
-        c.args(args).env("OMBOR_DATA_DIR", self.data.path());
-        for (k, v) in &self.env {
-            c.env(k, v);
-        }
-        c
     }
 
     fn stdin(&self, args: &[&str], input: &str) -> Output {
@@ -96,12 +71,6 @@ impl Kiosk {
         }
         let out = c.output().unwrap();
         (out.status.success(), json(&out))
-    }
-}
-
-impl Drop for Kiosk {
-    fn drop(&mut self) {
-        let _ = self.cmd(&["db", "stop"]).output();
     }
 }
 

@@ -133,3 +133,62 @@ pub fn wait_with_deadline(child: &mut std::process::Child, timeout: std::time::D
     let _ = child.kill();
     None
 }
+
+/// An installation in a temp data dir with its embedded cluster running (stopped on drop),
+/// driven through the real binary as a script or a person at a terminal would.
+pub struct Kiosk {
+    pub data: tempfile::TempDir,
+    /// Extra environment for every command (configuration overrides).
+    pub env: Vec<(String, String)>,
+}
+
+impl Kiosk {
+    pub fn new() -> Kiosk {
+        let k = Kiosk { data: data_dir(), env: Vec::new() };
+        run_ok(&mut k.cmd(&["db", "start"]));
+        k
+    }
+
+    pub fn path(&self) -> &Path {
+        self.data.path()
+    }
+
+    pub fn cmd(&self, args: &[&str]) -> Command {
+        let mut c = ombor();
+        c.args(args)
+            .env("OMBOR_DATA_DIR", self.data.path())
+            .env("OMBOR_GENERAL_STATION", "dock-1")
+            .env("OPENCV_LOG_LEVEL", "ERROR")
+            .envs(self.env.iter().map(|(a, b)| (a, b)));
+        c
+    }
+
+    /// Runs with `stdin` piped in; returns (success, stdout, stderr).
+    pub fn with_stdin(&self, args: &[&str], stdin: impl AsRef<[u8]>) -> (bool, String, String) {
+        use std::io::Write;
+        use std::process::Stdio;
+        let mut child = self.cmd(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+        // The program may stop reading early (a 2 MB "password"): a closed pipe is fine.
+        let _ = child.stdin.take().unwrap().write_all(stdin.as_ref());
+        let out = child.wait_with_output().unwrap();
+        (out.status.success(), String::from_utf8_lossy(&out.stdout).into(), String::from_utf8_lossy(&out.stderr).into())
+    }
+
+    pub fn ok_json(&self, args: &[&str], stdin: &str) -> serde_json::Value {
+        let (ok, out, err) = self.with_stdin(args, stdin);
+        assert!(ok, "{args:?} failed: {err}");
+        serde_json::from_str(&out).unwrap_or_else(|e| panic!("{args:?}: not JSON ({e}): {out}"))
+    }
+
+    pub fn err(&self, args: &[&str], stdin: &str) -> String {
+        let (ok, out, err) = self.with_stdin(args, stdin);
+        assert!(!ok, "{args:?} should fail: {out}");
+        err
+    }
+}
+
+impl Drop for Kiosk {
+    fn drop(&mut self) {
+        let _ = self.cmd(&["db", "stop"]).output();
+    }
+}
