@@ -206,6 +206,14 @@ pub struct AddProduct {
 }
 
 #[derive(Message)]
+#[rtype(result = "Result<Product, Error>")]
+pub struct EditProduct {
+    pub auth: AuthContext,
+    pub product_id: i64,
+    pub change: products::ProductChange,
+}
+
+#[derive(Message)]
 #[rtype(result = "Result<Vec<models::Employee>, Error>")]
 pub struct Employees {
     pub auth: AuthContext,
@@ -309,6 +317,14 @@ impl Handler<AddProduct> for Ledger {
     fn handle(&mut self, msg: AddProduct, _: &mut Context<Self>) -> Self::Result {
         let pool = self.pool.clone();
         Box::pin(async move { add_product(&pool, &msg.auth, &msg.product).await })
+    }
+}
+
+impl Handler<EditProduct> for Ledger {
+    type Result = ResponseFuture<Result<Product, Error>>;
+    fn handle(&mut self, msg: EditProduct, _: &mut Context<Self>) -> Self::Result {
+        let pool = self.pool.clone();
+        Box::pin(async move { edit_product(&pool, &msg.auth, msg.product_id, &msg.change).await })
     }
 }
 

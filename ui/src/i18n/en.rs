@@ -87,6 +87,7 @@ pub fn text(key: Text) -> &'static str {
         Text::AllProducts => "All products",
         Text::AddProduct => "Add product",
         Text::ProductAdded => "Product added: {name}",
+        Text::Edit => "Edit",
         Text::Save => "Save",
         Text::PageOf => "Page {page}",
         Text::MovementsReport => "Movements, last 30 days",

@@ -87,6 +87,7 @@ pub fn text(key: Text) -> &'static str {
         Text::AllProducts => "Все товары",
         Text::AddProduct => "Добавить товар",
         Text::ProductAdded => "Товар добавлен: {name}",
+        Text::Edit => "Изменить",
         Text::Save => "Сохранить",
         Text::PageOf => "Страница {page}",
         Text::MovementsReport => "Движения за 30 дней",

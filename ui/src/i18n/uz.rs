@@ -87,6 +87,7 @@ pub fn text(key: Text) -> &'static str {
         Text::AllProducts => "Barcha mahsulotlar",
         Text::AddProduct => "Mahsulot qo'shish",
         Text::ProductAdded => "Mahsulot qo'shildi: {name}",
+        Text::Edit => "Tahrirlash",
         Text::Save => "Saqlash",
         Text::PageOf => "{page}-sahifa",
         Text::MovementsReport => "So'nggi 30 kundagi harakatlar",

@@ -48,6 +48,11 @@ impl Harness {
         config.general.station = models::testing::TEST_STATION.into();
         // No webcam here: the tests report camera events themselves, as the Camera actor would.
         config.camera.source = String::new();
+        // No face models either: the face worker thread (not joined when the actors stop) must
+        // not be inside OpenCV when the test process exits — that crashed the binary at exit.
+        config.face.models_dir = "/nonexistent-ombor-face-models".into();
+        // Exports and anything else written to the data dir stay in a temp dir of this test.
+        config.general.data_dir = std::env::temp_dir().join(format!("ombor-ui-{}", db.name)).display().to_string();
         tune(&mut config);
         let system = actors::system::start(config, db.pool.clone());
         let (kiosk, boot) = Kiosk::new(system.handles.clone());

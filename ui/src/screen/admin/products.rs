@@ -9,7 +9,7 @@ use actors::Handles;
 use iced::widget::{button, column, container, row, scrollable, space, text, text_input};
 use iced::{Alignment, Element, Length, Task};
 use models::permissions::{allowed, Action};
-use models::products::{NewProduct, ProductQuery};
+use models::products::{NewProduct, ProductChange, ProductQuery};
 use models::{Error, Product};
 use rust_decimal::Decimal;
 
@@ -25,6 +25,7 @@ pub enum Message {
     Loaded(i64, Result<Vec<Product>, Error>),
     LowOnly(bool),
     OpenForm,
+    Edit(i64),
     Field(usize, String),
     Save,
     Saved(Result<Product, Error>),
@@ -39,8 +40,10 @@ pub struct Products {
     rows: Vec<Product>,
     loading: bool,
     error: Option<String>,
-    /// sku, qr code, name, unit, min stock — open while adding.
+    /// sku, qr code, name, unit, min stock — open while adding or editing.
     form: Option<[String; 5]>,
+    /// The product being edited (None: adding a new one).
+    editing: Option<i64>,
     notice: Option<String>,
 }
 
@@ -56,6 +59,7 @@ impl Products {
             loading: false,
             error: None,
             form: None,
+            editing: None,
             notice: None,
         }
     }
@@ -106,7 +110,17 @@ impl Products {
                 }
                 Task::none()
             }
+            Message::Edit(id) => {
+                if let Some(p) = self.rows.iter().find(|p| p.id == id) {
+                    self.form =
+                        Some([p.sku.clone(), p.qr_code.clone(), p.name.clone(), p.unit.clone(), p.min_stock.normalize().to_string()]);
+                    self.editing = Some(id);
+                    self.notice = None;
+                }
+                Task::none()
+            }
             Message::OpenForm => {
+                self.editing = None;
                 self.form = Some(Default::default());
                 self.notice = None;
                 Task::none()
@@ -123,6 +137,25 @@ impl Products {
                     self.error = Some(tr(lang, Text::EnterQuantity).to_string());
                     return Task::none();
                 };
+                let (ledger, auth) = (self.handles.ledger.clone(), self.auth.clone());
+                if let Some(product_id) = self.editing {
+                    // SKU and unit stay: the unit of a product with movements cannot change.
+                    let change = ProductChange {
+                        name: Some(f[2].trim().into()),
+                        qr_code: Some(f[1].trim().into()),
+                        min_stock: Some(min_stock),
+                        ..Default::default()
+                    };
+                    return Task::perform(
+                        async move {
+                            ledger
+                                .send(ledger::EditProduct { auth, product_id, change })
+                                .await
+                                .unwrap_or_else(|e| Err(Error::Unavailable(e.to_string())))
+                        },
+                        Message::Saved,
+                    );
+                }
                 let product = NewProduct {
                     sku: f[0].trim().into(),
                     qr_code: f[1].trim().into(),
@@ -141,6 +174,7 @@ impl Products {
             }
             Message::Saved(Ok(p)) => {
                 self.form = None;
+                self.editing = None;
                 self.notice = Some(trf(lang, Text::ProductAdded, &[("name", &p.name)]));
                 self.load()
             }
@@ -201,7 +235,7 @@ impl Products {
         .spacing(8);
         let mut table = column![header].spacing(6);
         for p in &self.rows {
-            let line = row![
+            let mut line = row![
                 text(&p.sku).width(Length::FillPortion(2)),
                 text(&p.name).width(Length::FillPortion(4)),
                 text(p.category.clone().unwrap_or_default()).width(Length::FillPortion(2)),
@@ -209,6 +243,14 @@ impl Products {
                 text(format::quantity(lang, p.min_stock, &p.unit)).width(Length::FillPortion(2)),
             ]
             .spacing(8);
+            if allowed(self.auth.role, Action::ManageProducts) {
+                line = line.push(
+                    button(text(tr(lang, Text::Edit)).size(theme::SMALL))
+                        .padding([10, 14])
+                        .style(button::secondary)
+                        .on_press(Message::Edit(p.id)),
+                );
+            }
             table = table.push(if p.is_low() { container(line).style(container::warning) } else { container(line) });
         }
         let pager = row![
