@@ -31,6 +31,8 @@ use crate::theme;
 
 /// How often the database is asked whether it is there (and retried when it is not).
 const DATABASE_CHECK_EVERY: u32 = 5;
+/// Seconds between looks at the backups table (another station may have taken the backup).
+const BACKUP_CHECK_EVERY: u32 = 60;
 
 #[derive(Debug, Clone)]
 pub enum Message {
@@ -61,6 +63,8 @@ pub enum Message {
     AdminExists(Result<bool, Error>),
     Posted(Result<Posted, Error>),
     DatabaseChecked(Result<(), Error>),
+    /// The latest backup runs (of any station), for the lock screen and the failure banner.
+    BackupsChecked(Result<Vec<models::backups::BackupRecord>, Error>),
     Tick,
     SetLanguage(Language),
     ToggleTheme,
@@ -125,6 +129,8 @@ pub struct Kiosk {
     pub error: Option<String>,
     ticks: u32,
     database_check_in_flight: bool,
+    /// The newest backup run, once asked (Some(None): there is none yet).
+    latest_backup: Option<Option<models::backups::BackupRecord>>,
     /// Milliseconds from the scanned code to the product card, for the log and the figures.
     pub last_scan_to_card_ms: Option<f64>,
 }
@@ -150,9 +156,11 @@ impl Kiosk {
             error: None,
             ticks: 0,
             database_check_in_flight: false,
+            latest_backup: None,
             last_scan_to_card_ms: None,
         };
-        let boot = Task::batch([kiosk.check_database_task(), kiosk.admin_exists_task(), kiosk.session_state_task()]);
+        let boot =
+            Task::batch([kiosk.check_database_task(), kiosk.admin_exists_task(), kiosk.session_state_task(), kiosk.check_backups_task()]);
         (kiosk, boot)
     }
 
@@ -175,6 +183,33 @@ impl Kiosk {
     fn check_database_task(&self) -> Task<Message> {
         let ledger = self.ledger();
         Task::perform(async move { ledger.send(ledger::Ping).await.unwrap_or_else(|e| Err(mailbox(e))) }, Message::DatabaseChecked)
+    }
+
+    /// Expires the face confirmation and checks the database: every tick while it is down.
+    fn tick_database(&mut self) -> Task<Message> {
+        if self.verification.as_ref().is_some_and(|v| v.remaining().is_zero()) {
+            self.verification = None;
+        }
+        let down = matches!(self.status.database, Health::Down(_));
+        if !self.database_check_in_flight && (down || self.ticks % DATABASE_CHECK_EVERY == 0) {
+            self.database_check_in_flight = true;
+            return self.check_database_task();
+        }
+        Task::none()
+    }
+
+    fn check_backups_task(&self) -> Task<Message> {
+        let backup = self.handles.backup.clone();
+        Task::perform(
+            async move { backup.send(actors::backup::ListBackups).await.unwrap_or_else(|e| Err(mailbox(e))) },
+            Message::BackupsChecked,
+        )
+    }
+
+    /// The lock screen's backup line, in the current language.
+    fn phrase_last_backup(&mut self) {
+        self.status.last_backup =
+            self.latest_backup.as_ref().map(|latest| crate::screen::admin::backups::summary(self.language, latest.as_ref()));
     }
 
     fn admin_exists_task(&self) -> Task<Message> {
@@ -448,20 +483,23 @@ impl Kiosk {
                 }
                 Task::none()
             }
-            Message::Tick => {
-                self.ticks = self.ticks.wrapping_add(1);
-                if self.verification.as_ref().is_some_and(|v| v.remaining().is_zero()) {
-                    self.verification = None;
-                }
-                let down = matches!(self.status.database, Health::Down(_));
-                if !self.database_check_in_flight && (down || self.ticks % DATABASE_CHECK_EVERY == 0) {
-                    self.database_check_in_flight = true;
-                    return self.check_database_task();
+            Message::BackupsChecked(result) => {
+                if let Ok(rows) = result {
+                    self.latest_backup = Some(rows.into_iter().next());
+                    self.phrase_last_backup();
                 }
                 Task::none()
             }
+            Message::Tick => {
+                self.ticks = self.ticks.wrapping_add(1);
+                if self.ticks % BACKUP_CHECK_EVERY == 0 && !matches!(self.status.database, Health::Down(_)) {
+                    return Task::batch([self.check_backups_task(), self.tick_database()]);
+                }
+                self.tick_database()
+            }
             Message::SetLanguage(lang) => {
                 self.language = lang;
+                self.phrase_last_backup();
                 Task::none()
             }
             Message::ToggleTheme => {
@@ -646,6 +684,10 @@ impl Kiosk {
         let mut page = column![self.header()].spacing(16);
         if let Health::Down(why) = &self.status.database {
             page = page.push(banner(trf(lang, Text::DatabaseDown, &[("reason", why)]), container::danger));
+        }
+        if let Some(Some(failed)) = self.latest_backup.as_ref().map(|b| b.as_ref().filter(|r| r.status != "ok")) {
+            let reason = failed.error.clone().unwrap_or_default();
+            page = page.push(banner(trf(lang, Text::BackupFailedBanner, &[("reason", &reason)]), container::warning));
         }
         if let (Health::Down(why), Screen::Product(_) | Screen::Lock) = (&self.status.camera, &self.screen) {
             if self.auth.as_ref().is_some_and(|a| allowed(a.role, Action::PostMovement)) && self.valid_verification().is_none() {

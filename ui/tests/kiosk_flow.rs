@@ -215,3 +215,25 @@ async fn admin_exports_movements_as_csv_and_xlsx() {
     assert!(text.contains("Export me") && text.contains(",in,7,"), "{text}");
     let _ = std::fs::remove_dir_all(dir.parent().unwrap());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_backup_is_shown_in_its_tab_and_as_a_banner() {
+    // The embedded cluster the Backup actor would dump is not running: the run fails, is recorded,
+    // and the kiosk says so in the tab and, on every screen, as a banner.
+    let mut h = Harness::new(|_| {}).await;
+    h.log_in(Role::Admin).await;
+    h.tap(h.t(Text::TabBackups)).await;
+    assert!(h.shows(h.t(Text::BackupRunNow)));
+    h.tap(h.t(Text::BackupRunNow)).await;
+    let handles = h.system.as_ref().unwrap().handles.clone();
+    let runs = handles.backup.send(actors::backup::ListBackups).await.unwrap().unwrap();
+    let failed = runs.iter().find(|r| r.status != "ok").expect("the failed run is recorded").clone();
+    let lang = h.kiosk.language;
+    let when = ui::format::date_time(lang, failed.finished_at);
+    assert!(h.shows(&ui::i18n::trf(lang, Text::BackupFailedAt, &[("when", &when)])), "the tab lists the failed run");
+    // The kiosk's periodic look at the backups table turns it into a banner, on every screen.
+    h.send(Message::BackupsChecked(Ok(runs))).await;
+    let banner = ui::i18n::trf(lang, Text::BackupFailedBanner, &[("reason", failed.error.as_deref().unwrap_or(""))]);
+    assert!(h.shows(&banner), "a banner for everyone");
+    assert_eq!(h.kiosk.status.last_backup.as_deref(), Some(ui::i18n::trf(lang, Text::BackupFailedAt, &[("when", &when)]).as_str()));
+}

@@ -16,7 +16,7 @@ pub fn text(key: Text) -> &'static str {
         Text::Database => "База данных",
         Text::Camera => "Камера",
         Text::LastBackup => "Последняя копия",
-        Text::BackupUnknown => "нет данных в этой сборке",
+        Text::BackupUnknown => "проверяется…",
         Text::CameraNotInstalled => "камера не настроена",
         Text::HintNoFace => "Лицо не видно — встаньте перед камерой",
         Text::HintTwoFaces => "Перед камерой должен быть один человек",
@@ -82,6 +82,16 @@ pub fn text(key: Text) -> &'static str {
         Text::TabEmployees => "Сотрудники",
         Text::TabBackups => "Резервные копии",
         Text::BackupsNotInstalled => "Модуль резервного копирования ещё не входит в эту сборку.",
+        Text::BackupRunNow => "Создать копию сейчас",
+        Text::BackupRunning => "Идёт резервное копирование…",
+        Text::BackupSaved => "Копия сохранена: {file}",
+        Text::BackupNone => "ещё нет",
+        Text::BackupOkAt => "{when} — успешно",
+        Text::BackupFailedAt => "{when} — ошибка",
+        Text::BackupFailedBanner => "Последнее резервное копирование не удалось: {reason}. Сообщите администратору.",
+        Text::BackupRestoreHint => {
+            "Восстановление — на этом компьютере, администратором: ombor restore ФАЙЛ (сначала проверка, потом замена)."
+        }
         Text::SearchProducts => "Поиск по названию, артикулу или коду",
         Text::LowOnly => "Только с низким запасом",
         Text::AllProducts => "Все товары",

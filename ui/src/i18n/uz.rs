@@ -16,7 +16,7 @@ pub fn text(key: Text) -> &'static str {
         Text::Database => "Ma'lumotlar bazasi",
         Text::Camera => "Kamera",
         Text::LastBackup => "Oxirgi zaxira nusxa",
-        Text::BackupUnknown => "bu versiyada ma'lumot yo'q",
+        Text::BackupUnknown => "tekshirilmoqda…",
         Text::CameraNotInstalled => "kamera sozlanmagan",
         Text::HintNoFace => "Yuz ko'rinmayapti — kamera oldida turing",
         Text::HintTwoFaces => "Kamera oldida faqat bitta odam bo'lsin",
@@ -82,6 +82,16 @@ pub fn text(key: Text) -> &'static str {
         Text::TabEmployees => "Xodimlar",
         Text::TabBackups => "Zaxira nusxalar",
         Text::BackupsNotInstalled => "Zaxira nusxa moduli hali bu versiyaga kiritilmagan.",
+        Text::BackupRunNow => "Hozir zaxira nusxa olish",
+        Text::BackupRunning => "Zaxira nusxa olinmoqda…",
+        Text::BackupSaved => "Zaxira nusxa saqlandi: {file}",
+        Text::BackupNone => "hali yo'q",
+        Text::BackupOkAt => "{when} — yaxshi",
+        Text::BackupFailedAt => "{when} — xato",
+        Text::BackupFailedBanner => "Oxirgi zaxira nusxa olinmadi: {reason}. Administratorga xabar bering.",
+        Text::BackupRestoreHint => {
+            "Tiklash shu kompyuterda administrator tomonidan: ombor restore FAYL (avval tekshiradi, keyin almashtiradi)."
+        }
         Text::SearchProducts => "Nomi, artikul yoki kod bo'yicha qidirish",
         Text::LowOnly => "Faqat kam qolganlar",
         Text::AllProducts => "Barcha mahsulotlar",

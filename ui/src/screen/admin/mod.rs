@@ -91,7 +91,7 @@ impl Admin {
             products: products::Products::new(handles.clone(), auth.clone()),
             reports: reports::Reports::new(handles.clone(), auth.clone()),
             people: people::People::new(handles.clone(), auth.clone()),
-            backups: backups::Backups::new(),
+            backups: backups::Backups::new(handles.clone(), auth.clone()),
             auth,
             tab,
         };
@@ -109,7 +109,7 @@ impl Admin {
             Tab::Reports => self.reports.load().map(Message::Reports),
             Tab::Users => self.people.load_users().map(Message::People),
             Tab::Employees => self.people.load_employees().map(Message::People),
-            Tab::Backups => Task::none(),
+            Tab::Backups => self.backups.load().map(Message::Backups),
         }
     }
 
@@ -120,10 +120,7 @@ impl Admin {
             Message::Products(m) => (self.products.update(m, lang).map(Message::Products), None),
             Message::Reports(m) => (self.reports.update(m, lang).map(Message::Reports), None),
             Message::People(m) => (self.people.update(m, lang).map(Message::People), None),
-            Message::Backups(m) => {
-                self.backups.update(m);
-                (Task::none(), None)
-            }
+            Message::Backups(m) => (self.backups.update(m, lang).map(Message::Backups), None),
         }
     }
 
