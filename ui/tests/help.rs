@@ -53,3 +53,49 @@ fn the_screen_text_is_the_guide_text() {
         }
     }
 }
+
+/// The menus and buttons the guides send the reader to are the kiosk's own labels.
+#[test]
+fn the_guides_name_the_kiosk_s_own_buttons() {
+    use Text::*;
+    for (lang, doc) in [
+        (Language::Uzbek, include_str!("../../docs/guide.uz.md")),
+        (Language::Russian, include_str!("../../docs/guide.ru.md")),
+        (Language::English, include_str!("../../docs/guide.en.md")),
+    ] {
+        for key in [
+            LogIn,
+            In,
+            Out,
+            Cancel,
+            Done,
+            FaceTitle,
+            Saved,
+            FirstRunTitle,
+            CreateAdmin,
+            AdminMode,
+            TabProducts,
+            TabReports,
+            TabUsers,
+            TabEmployees,
+            TabBackups,
+            AddProduct,
+            LowOnly,
+            AddUser,
+            ResetPassword,
+            Disable,
+            Enable,
+            AddEmployee,
+            EnrolFace,
+            Deactivate,
+            Reverse,
+            Reason,
+            ConfirmReverse,
+            ExportCsvXlsx,
+        ] {
+            let label = ui::i18n::tr(lang, key);
+            assert!(doc.contains(label), "{lang:?}: the guide names {key:?} as the kiosk labels it: {label:?}");
+        }
+        assert!(doc.contains(&help_label(lang)), "{lang:?}: the guide names the help button");
+    }
+}
