@@ -24,6 +24,7 @@ use crate::screen::admin::{self, Admin};
 use crate::screen::confirm::{self, Confirm};
 use crate::screen::face::{self, FaceScreen};
 use crate::screen::first_run::{self, FirstRun};
+use crate::screen::help::{self, Help};
 use crate::screen::lock::{Health, LastScan, Lock, SystemStatus};
 use crate::screen::login::{self, Login};
 use crate::screen::product::{self, Confirmed, Permit, ProductScreen};
@@ -51,6 +52,7 @@ pub enum Message {
     Login(login::Message),
     FirstRun(first_run::Message),
     Admin(admin::Message),
+    Help(help::Message),
     FaceUpdate(FaceUpdate),
     Session(SessionEvent),
     SessionState(Option<AuthContext>, Option<Verification>),
@@ -70,6 +72,7 @@ pub enum Message {
     ToggleTheme,
     OpenLogin,
     OpenAdmin,
+    OpenHelp,
     Logout,
     DismissError,
 }
@@ -90,6 +93,8 @@ impl Message {
                 | Message::ToggleTheme
                 | Message::OpenLogin
                 | Message::OpenAdmin
+                | Message::OpenHelp
+                | Message::Help(_)
                 | Message::DismissError
         )
     }
@@ -103,6 +108,7 @@ pub enum Screen {
     Login(Login),
     FirstRun(FirstRun),
     Admin(Admin),
+    Help(Help),
 }
 
 /// A movement chosen on the product screen, waiting for the face or the ledger.
@@ -465,6 +471,18 @@ impl Kiosk {
                 }
                 task.map(Message::Admin)
             }
+            Message::OpenHelp => {
+                self.screen = Screen::Help(Help::new());
+                Task::none()
+            }
+            Message::Help(m) => {
+                if let Screen::Help(h) = &mut self.screen {
+                    if let Some(help::Event::Close) = h.update(m) {
+                        self.screen = Screen::Lock;
+                    }
+                }
+                Task::none()
+            }
             Message::DatabaseChecked(result) => {
                 self.database_check_in_flight = false;
                 match result {
@@ -669,7 +687,7 @@ impl Kiosk {
     pub fn view(&self) -> Element<'_, Message> {
         let lang = self.language;
         let body: Element<'_, Message> = match &self.screen {
-            Screen::Lock => self.lock.view(lang, &self.status),
+            Screen::Lock => self.lock.view(lang, &self.status, Message::OpenHelp),
             Screen::Product(p) => {
                 let confirmed =
                     self.valid_verification().map(|v| Confirmed { employee_name: v.employee_name.clone(), left: v.remaining() });
@@ -680,6 +698,7 @@ impl Kiosk {
             Screen::Login(l) => l.view(lang).map(Message::Login),
             Screen::FirstRun(f) => f.view(lang).map(Message::FirstRun),
             Screen::Admin(a) => a.view(lang).map(Message::Admin),
+            Screen::Help(h) => h.view(lang).map(Message::Help),
         };
         let mut page = column![self.header()].spacing(16);
         if let Health::Down(why) = &self.status.database {

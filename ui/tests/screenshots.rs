@@ -89,4 +89,10 @@ async fn main_screens() {
     save(&h, &dir, "11-admin-reports-chart");
     h.tap(h.t(Text::TabUsers)).await;
     save(&h, &dir, "12-admin-users");
+
+    // The worker's guide, from the lock screen's help button.
+    h.send(Message::Logout).await;
+    h.send(Message::SetLanguage(Language::Uzbek)).await;
+    h.send(Message::OpenHelp).await;
+    save(&h, &dir, "13-help");
 }

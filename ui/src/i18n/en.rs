@@ -72,6 +72,7 @@ pub fn text(key: Text) -> &'static str {
         Text::BackToKiosk => "Back to the kiosk",
         Text::LightTheme => "Light",
         Text::DarkTheme => "Dark",
+        Text::Help => "Help",
         Text::Close => "Close",
         Text::RoleAdmin => "administrator",
         Text::RoleOperator => "operator",

@@ -123,6 +123,7 @@ pub enum Text {
     LightTheme,
     DarkTheme,
     Close,
+    Help,
     RoleAdmin,
     RoleOperator,
     RoleViewer,

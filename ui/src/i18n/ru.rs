@@ -72,6 +72,7 @@ pub fn text(key: Text) -> &'static str {
         Text::BackToKiosk => "Назад к киоску",
         Text::LightTheme => "Светлая",
         Text::DarkTheme => "Тёмная",
+        Text::Help => "Справка",
         Text::Close => "Закрыть",
         Text::RoleAdmin => "администратор",
         Text::RoleOperator => "оператор",

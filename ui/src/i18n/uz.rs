@@ -73,6 +73,7 @@ pub fn text(key: Text) -> &'static str {
         Text::LightTheme => "Yorug'",
         Text::DarkTheme => "Qorong'i",
         Text::Close => "Yopish",
+        Text::Help => "Yordam",
         Text::RoleAdmin => "administrator",
         Text::RoleOperator => "operator",
         Text::RoleViewer => "kuzatuvchi",

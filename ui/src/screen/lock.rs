@@ -1,7 +1,7 @@
 //! The lock screen: what the kiosk shows while waiting for a scan, with the state of the
 //! database, the camera and the last backup.
 
-use iced::widget::{column, container, row, text};
+use iced::widget::{button, column, container, row, text};
 use iced::{Alignment, Element, Length};
 
 use crate::i18n::{tr, trf, Language, Text};
@@ -41,7 +41,8 @@ impl Lock {
         Lock { last_scan: LastScan::None }
     }
 
-    pub fn view<'a, M: 'a>(&'a self, lang: Language, status: &SystemStatus) -> Element<'a, M> {
+    /// `on_help` opens the worker's guide (the "? Yordam" button).
+    pub fn view<'a, M: Clone + 'a>(&'a self, lang: Language, status: &SystemStatus, on_help: M) -> Element<'a, M> {
         let last: Element<'a, M> = match &self.last_scan {
             LastScan::None => text(tr(lang, Text::ScanHint)).size(theme::BODY).into(),
             LastScan::Unknown(code) => container(text(trf(lang, Text::UnknownCode, &[("code", code)])).size(theme::BODY))
@@ -72,10 +73,19 @@ impl Lock {
                 column![text(tr(lang, Text::ScanPrompt)).size(theme::PROMPT), last].spacing(theme::SPACING).align_x(Alignment::Center)
             )
             .center(Length::Fill),
-            container(statuses).center_x(Length::Fill),
+            row![
+                container(statuses).center_x(Length::Fill),
+                button(text(help_label(lang)).size(theme::BODY)).padding([14, 22]).style(button::secondary).on_press(on_help),
+            ]
+            .align_y(Alignment::Center),
         ]
         .into()
     }
+}
+
+/// The label of the lock screen's help button.
+pub fn help_label(lang: Language) -> String {
+    format!("? {}", tr(lang, Text::Help))
 }
 
 impl Default for Lock {

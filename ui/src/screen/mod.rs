@@ -4,6 +4,7 @@ pub mod admin;
 pub mod confirm;
 pub mod face;
 pub mod first_run;
+pub mod help;
 pub mod lock;
 pub mod login;
 pub mod product;
