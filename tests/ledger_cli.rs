@@ -235,8 +235,11 @@ async fn movement_history_filters_by_station() {
     let (employee, verification) = db.verified_employee().await;
     let admin = db.session(models::Role::Admin).await;
     let owner = db.owner_client().await;
-    let product: i64 =
-        owner.query_one("INSERT INTO products (sku, qr_code, name) VALUES ('ST-1', 'QR-ST-1', 'Station test') RETURNING id", &[]).await.unwrap().get(0);
+    let product: i64 = owner
+        .query_one("INSERT INTO products (sku, qr_code, name) VALUES ('ST-1', 'QR-ST-1', 'Station test') RETURNING id", &[])
+        .await
+        .unwrap()
+        .get(0);
     for station in ["dock-1", "gate-2", "gate-2"] {
         let mut c = db.pool.get().await.unwrap();
         let tx = models::session::begin(&mut c, Some(&admin)).await.unwrap();

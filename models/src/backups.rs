@@ -342,7 +342,8 @@ fn client_command(client: &PgClient, cfg: &tokio_postgres::Config, dbname: &str)
         cmd.env_remove(var);
     }
     // A server on the LAN: the same TLS checks as the program's own connections.
-    let tls = if matches!(cfg.get_hosts().first(), Some(tokio_postgres::config::Host::Tcp(_))) { crate::tls::libpq_env() } else { Vec::new() };
+    let tls =
+        if matches!(cfg.get_hosts().first(), Some(tokio_postgres::config::Host::Tcp(_))) { crate::tls::libpq_env() } else { Vec::new() };
     cmd.envs(client_env(cfg, dbname)).envs(tls).env("LC_ALL", "C.UTF-8").stdin(Stdio::null());
     cmd
 }
