@@ -235,6 +235,7 @@ async fn movement_history_filters_by_station() {
     let (employee, verification) = db.verified_employee().await;
     let admin = db.session(models::Role::Admin).await;
     let owner = db.owner_client().await;
+    owner.execute("SELECT set_config('ombor.session', $1, false)", &[&admin.as_hex()]).await.unwrap();
     let product: i64 = owner
         .query_one("INSERT INTO products (sku, qr_code, name) VALUES ('ST-1', 'QR-ST-1', 'Station test') RETURNING id", &[])
         .await
