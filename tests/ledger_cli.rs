@@ -179,3 +179,52 @@ fn write_tmp(dir: &tempfile::TempDir, text: &str) -> std::path::PathBuf {
 fn rand_suffix() -> u128 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos()
 }
+
+/// Two stations post to one server; `movement list` and `report movements` pick one by `--station`.
+#[tokio::test]
+async fn movement_history_filters_by_station() {
+    let db = models::testing::TestDb::new().await;
+    let (employee, verification) = db.verified_employee().await;
+    let admin = db.session(models::Role::Admin).await;
+    let owner = db.owner_client().await;
+    owner.execute("SELECT set_config('ombor.session', $1, false)", &[&admin.as_hex()]).await.unwrap();
+    let product: i64 = owner
+        .query_one("INSERT INTO products (sku, qr_code, name) VALUES ('ST-1', 'QR-ST-1', 'Station test') RETURNING id", &[])
+        .await
+        .unwrap()
+        .get(0);
+    for station in ["dock-1", "gate-2", "gate-2"] {
+        let mut c = db.pool.get().await.unwrap();
+        let tx = models::session::begin(&mut c, Some(&admin)).await.unwrap();
+        let m = models::movements::PostMovement {
+            product_id: product,
+            kind: models::MovementKind::In,
+            quantity: 1.into(),
+            employee_id: employee,
+            verification_id: verification,
+            note: None,
+            station: station.into(),
+        };
+        models::movements::post(&*tx, &m).await.unwrap();
+        tx.commit().await.unwrap();
+    }
+    let user: String = owner.query_one("SELECT username FROM users WHERE role = 'admin' ORDER BY id LIMIT 1", &[]).await.unwrap().get(0);
+    let cluster = db.cluster().expect("the harness made a cluster");
+    let url = format!("host={} port={} user=ombor_owner dbname={}", cluster.socket_dir().display(), cluster.port, db.name);
+    let data = data_dir();
+    let stations = |args: &[&str]| -> Vec<String> {
+        let password = write_tmp(&data, &format!("{}\n", models::testing::TEST_PASSWORD));
+        let out = run_ok(
+            ombor()
+                .args(args)
+                .args(["--user", &user, "--password-stdin"])
+                .env("OMBOR_DATA_DIR", data.path())
+                .env("OMBOR_DATABASE_URL", &url)
+                .stdin(std::fs::File::open(password).unwrap()),
+        );
+        json(&out).as_array().unwrap().iter().map(|m| m["station"].as_str().unwrap().to_string()).collect()
+    };
+    assert_eq!(stations(&["movement", "list", "--station", "gate-2", "--json"]), ["gate-2", "gate-2"]);
+    assert_eq!(stations(&["report", "movements", "--station", "dock-1", "--format", "json"]), ["dock-1"]);
+    assert_eq!(stations(&["movement", "list", "--json"]).len(), 3);
+}

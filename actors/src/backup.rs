@@ -1,6 +1,10 @@
 //! Backup actor: runs pg_dump on a cron schedule (local time), catches up a run missed while the
 //! PC was off, takes a backup when an admin asks, and tells subscribers (the kiosk's banner)
 //! when a run starts, finishes or fails. The work itself is `models::backups`.
+//!
+//! Several stations sharing one database each run this actor with the same schedule; an advisory
+//! lock in the database lets exactly one of them dump, and the others report that station's
+//! result (`models::backups::take_backup_once`).
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -9,7 +13,7 @@ use actix::prelude::*;
 use chrono::{DateTime, Local, Utc};
 use deadpool_postgres::Pool;
 use futures::channel::mpsc;
-use models::backups::{self, BackupError, BackupOptions, BackupRecord, RestoreReport};
+use models::backups::{self, BackupError, BackupOptions, BackupRecord, Elected, RestoreReport, Turn};
 use models::permissions::Action;
 use models::{Error, Target};
 
@@ -77,17 +81,24 @@ impl actix::Message for BackupEvent {
     type Result = ();
 }
 
-/// Takes a backup now; `auth` is the admin who asked (None: the schedule).
-pub async fn backup_now(
+/// Takes a backup now for the admin `auth`, unless another station is taking one this moment
+/// (then: `BackupError::TakenElsewhere`).
+pub async fn backup_now(target: &Target, pool: &Pool, options: &BackupOptions, auth: &AuthContext) -> Result<BackupRecord, BackupRunError> {
+    Ok(take_turn(target, pool, options, Some(auth), Turn::Manual).await?.record().clone())
+}
+
+/// One station's turn at a backup; `auth` is the admin who asked (None: the schedule).
+pub async fn take_turn(
     target: &Target,
     pool: &Pool,
     options: &BackupOptions,
     auth: Option<&AuthContext>,
-) -> Result<BackupRecord, BackupRunError> {
+    turn: Turn,
+) -> Result<Elected, BackupRunError> {
     if let Some(a) = auth {
         crate::ledger::authorize(pool, a, Action::Backup).await?;
     }
-    Ok(backups::take_backup(target, pool, options, auth.map(|a| &a.token)).await?)
+    Ok(backups::take_backup_once(target, pool, options, auth.map(|a| &a.token), turn).await?)
 }
 
 /// The recorded runs, newest first.
@@ -159,17 +170,17 @@ impl Backup {
             return;
         };
         let wait = (next - now).to_std().unwrap_or_default();
-        ctx.run_later(wait, |act, ctx| {
+        ctx.run_later(wait, move |act, ctx| {
             if act.running {
                 tracing::info!("scheduled backup skipped: the previous one is still running");
             } else {
-                ctx.spawn(act.run(None).map(|_, _, _| ()));
+                ctx.spawn(act.run(None, Turn::Scheduled { slot: next.with_timezone(&Utc) }).map(|_, _, _| ()));
             }
             act.schedule_next(ctx);
         });
     }
 
-    fn run(&mut self, auth: Option<AuthContext>) -> ResponseActFuture<Self, Result<BackupRecord, BackupRunError>> {
+    fn run(&mut self, auth: Option<AuthContext>, turn: Turn) -> ResponseActFuture<Self, Result<BackupRecord, BackupRunError>> {
         if self.running {
             return Box::pin(fut::ready(Err(BackupRunError::Busy)));
         }
@@ -181,19 +192,26 @@ impl Backup {
         self.running = true;
         self.publish(BackupEvent::Started);
         let (target, pool, options) = (self.target.clone(), self.pool.clone(), self.settings.options.clone());
-        Box::pin(async move { backup_now(&target, &pool, &options, auth.as_ref()).await }.into_actor(self).map(|res, act, _| {
+        Box::pin(async move { take_turn(&target, &pool, &options, auth.as_ref(), turn).await }.into_actor(self).map(|res, act, _| {
             act.running = false;
-            match &res {
-                Ok(record) => {
-                    tracing::info!(file = ?record.file, bytes = ?record.bytes, "backup finished");
+            match res {
+                Ok(elected) => {
+                    let record = elected.record().clone();
+                    match elected {
+                        Elected::Dumped(_) => tracing::info!(file = ?record.file, bytes = ?record.bytes, "backup finished"),
+                        Elected::TakenBy(_) => {
+                            tracing::info!(station = %record.station, file = ?record.file, "backup taken by another station: nothing dumped here")
+                        }
+                    }
                     act.publish(BackupEvent::Finished(record.clone()));
+                    Ok(record)
                 }
                 Err(e) => {
                     tracing::error!(error = %e, "backup failed");
                     act.publish(BackupEvent::Failed(e.to_string()));
+                    Err(e)
                 }
             }
-            res
         }))
     }
 }
@@ -214,7 +232,7 @@ impl Actor for Backup {
             .map(move |last, act, ctx| match last {
                 Ok(last) if catch_up_due(last, Utc::now(), max_age) && !act.running => {
                     tracing::info!(?last, "last good backup is too old: catching up");
-                    ctx.spawn(act.run(None).map(|_, _, _| ()));
+                    ctx.spawn(act.run(None, Turn::CatchUp { max_age }).map(|_, _, _| ()));
                 }
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "cannot read the last backup time"),
@@ -226,7 +244,7 @@ impl Actor for Backup {
 impl Handler<BackupNow> for Backup {
     type Result = ResponseActFuture<Self, Result<BackupRecord, BackupRunError>>;
     fn handle(&mut self, msg: BackupNow, _: &mut Context<Self>) -> Self::Result {
-        self.run(Some(msg.auth))
+        self.run(Some(msg.auth), Turn::Manual)
     }
 }
 

@@ -115,13 +115,33 @@ fn percent_decode(s: &str) -> String {
 }
 
 static CONNECTOR: std::sync::RwLock<Option<MakeTlsConnector>> = std::sync::RwLock::new(None);
+static INSTALLED: std::sync::RwLock<Option<TlsSettings>> = std::sync::RwLock::new(None);
 
 /// Makes `settings` the TLS of every connection this process opens from now on (one process talks
 /// to one database).
 pub fn install(settings: &TlsSettings) -> Result<(), DbError> {
     let c = connector(settings)?;
     *CONNECTOR.write().unwrap_or_else(|e| e.into_inner()) = Some(c);
+    *INSTALLED.write().unwrap_or_else(|e| e.into_inner()) = Some(settings.clone());
     Ok(())
+}
+
+/// libpq's environment for the installed settings (PGSSLMODE, PGSSLROOTCERT), so pg_dump and psql
+/// check the server as the program's own connections do. Empty when nothing was installed.
+pub fn libpq_env() -> Vec<(String, String)> {
+    let Some(s) = INSTALLED.read().unwrap_or_else(|e| e.into_inner()).clone() else { return Vec::new() };
+    let mode = match s.mode {
+        SslMode::Disable => "disable",
+        SslMode::Prefer => "prefer",
+        SslMode::Require => "require",
+        SslMode::VerifyCa => "verify-ca",
+        SslMode::VerifyFull => "verify-full",
+    };
+    let mut env = vec![("PGSSLMODE".to_string(), mode.to_string())];
+    if let Some(ca) = &s.ca_file {
+        env.push(("PGSSLROOTCERT".into(), ca.display().to_string()));
+    }
+    env
 }
 
 /// The installed connector, or one that encrypts when the server offers it.

@@ -49,7 +49,7 @@ pub fn backup(config: &Config, cmd: BackupCommand) -> anyhow::Result<()> {
 fn now(db: &Db, login: &Login, json: bool) -> anyhow::Result<()> {
     let auth = db.login(login)?;
     let options = BackupOptions::from_config(&db.config);
-    let record = db.run(actors::backup::backup_now(db.target(), &db.pool, &options, Some(&auth)));
+    let record = db.run(actors::backup::backup_now(db.target(), &db.pool, &options, &auth));
     db.logout(&auth);
     let record = record?;
     print(json, &record, || describe_run(&record, &options.dir));
