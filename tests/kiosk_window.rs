@@ -34,7 +34,11 @@ fn the_kiosk_opens_scans_and_closes_without_leaving_postgres() {
     assert!(x.wait_for_window("Ombor Nazorat", Duration::from_secs(60)), "no window; log:\n{}", log(data.path()));
     assert!(!postgres_processes_under(data.path()).is_empty(), "the embedded cluster runs while the kiosk is open");
     x.scan("QR-000123");
-    std::thread::sleep(Duration::from_millis(500));
+    // A loaded machine (the start-up backup's pg_dump runs beside it) may take a moment.
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    while !log(data.path()).contains("code scanned") && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(100));
+    }
     if let Ok(dir) = std::env::var("OMBOR_SCREENSHOT_DIR") {
         x.screenshot(&std::path::Path::new(&dir).join("lock.png"));
     }
