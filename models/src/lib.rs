@@ -9,6 +9,7 @@ pub mod config;
 pub mod db;
 pub mod employees;
 pub mod error;
+pub mod face_templates;
 pub mod import;
 pub mod movements;
 pub mod password;
