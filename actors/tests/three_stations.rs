@@ -109,8 +109,13 @@ async fn station_child() {
         if let (Some(e), Some(s)) = (id.employee_id, id.confidence) {
             break (e, s);
         }
-        assert!(started.elapsed() < Duration::from_secs(120), "{station}: the enrolment never reached this station");
-        tokio::time::sleep(Duration::from_millis(100)).await;
+        if started.elapsed() > Duration::from_secs(150) {
+            let c = pool.get().await.unwrap();
+            let shared = models::face_templates::load(&**c).await.map(|(v, rows)| (v, rows.len()));
+            panic!("{station}: the enrolment never reached this station (shared model: {shared:?}, last answer {id:?})");
+        }
+        // One look a second: each is a full detection + embedding on a shared 2-core machine.
+        tokio::time::sleep(Duration::from_millis(1000)).await;
     };
     println!("@@ recognised {employee_id} {}", started.elapsed().as_millis());
 
@@ -134,7 +139,7 @@ async fn station_child() {
         };
         let (pool, auth, station) = (pool.clone(), auth.clone(), station.clone());
         tasks.push(tokio::spawn(async move {
-            ledger::post_with_request_id(&pool, &station, &auth, &req, &new_request_id(), Duration::from_secs(30)).await
+            ledger::post_with_request_id(&pool, &station, &auth, &req, &new_request_id(), Duration::from_secs(150)).await
         }));
     }
     let (mut saved, mut insufficient, mut other) = (0, 0, Vec::new());
@@ -160,8 +165,9 @@ async fn station_child() {
         if identify().await.employee_id != Some(employee_id) {
             break;
         }
-        assert!(started.elapsed() < Duration::from_secs(120), "{station}: the deactivation never reached this station");
-        tokio::time::sleep(Duration::from_millis(100)).await;
+        assert!(started.elapsed() < Duration::from_secs(170), "{station}: the deactivation never reached this station");
+        // One look a second: each is a full detection + embedding on a shared 2-core machine.
+        tokio::time::sleep(Duration::from_millis(1000)).await;
     }
     println!("@@ forgotten {}", started.elapsed().as_millis());
 }
@@ -265,6 +271,7 @@ async fn three_stations_share_the_face_model_and_the_stock() {
         s.expect("ready", Duration::from_secs(180));
     }
 
+    eprintln!("all stations ready");
     // The office (this process) enrols the employee from five photos, as `ombor employee enroll` does.
     let office_data = tempfile::tempdir().unwrap();
     let office = config(office_data.path(), "office");
@@ -273,11 +280,13 @@ async fn three_stations_share_the_face_model_and_the_stock() {
         std::os::unix::fs::symlink(p, links.path().join(p.file_name().unwrap())).unwrap();
     }
     let mut service = FaceService::load(&office).unwrap();
+    eprintln!("office: face model loaded");
     service.enrol_photos(employee.id, links.path()).unwrap();
+    eprintln!("office: enrolled locally");
     face_recognizer::publish_from_model(&db.pool, &admin, &office, employee.id).await.unwrap();
     let enrolled_at = Instant::now();
     for s in &stations {
-        let got = s.expect("recognised", Duration::from_secs(60));
+        let got = s.expect("recognised", Duration::from_secs(180));
         assert_eq!(got[0], employee.id.to_string(), "{} recognised someone else", s.name);
         eprintln!("{}: recognised the new employee {} ms after the enrolment was shared", s.name, enrolled_at.elapsed().as_millis());
     }
@@ -323,7 +332,7 @@ async fn three_stations_share_the_face_model_and_the_stock() {
     ledger::deactivate_employee(&db.pool, &admin, employee.id).await.unwrap();
     let deactivated_at = Instant::now();
     for s in &stations {
-        s.expect("forgotten", Duration::from_secs(60));
+        s.expect("forgotten", Duration::from_secs(180));
         eprintln!("{}: stopped recognising the deactivated employee {} ms after", s.name, deactivated_at.elapsed().as_millis());
     }
     let left: i64 = c.query_one("SELECT count(*) FROM face_templates", &[]).await.unwrap().get(0);
