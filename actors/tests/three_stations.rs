@@ -202,8 +202,9 @@ impl Station {
         let (tx, lines) = mpsc::channel();
         std::thread::spawn(move || {
             for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if let Some(l) = line.strip_prefix("@@ ") {
-                    let _ = tx.send(l.to_string());
+                // libtest prints "test station_child ... " with no newline before the test runs.
+                if let Some(at) = line.find("@@ ") {
+                    let _ = tx.send(line[at + 3..].to_string());
                 } else if line.contains("panicked") || line.contains("FAILED") {
                     let _ = tx.send(format!("child: {line}"));
                 }
