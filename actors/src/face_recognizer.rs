@@ -20,6 +20,7 @@ use crate::face::{gallery::Gallery, Agreement, Engine};
 use crate::session::AuthContext;
 
 pub use crate::face::bench::{BackendFigures, BenchReport};
+pub use crate::face::shared::{publish_from_model, refresh_model_file, SHARED_MODEL_POLL};
 pub use crate::face::{models_dir, Backend, SYSTEM_MODELS_DIR};
 
 /// Why a frame was or was not good enough (shown to the person in front of the camera).
@@ -350,8 +351,16 @@ enum Job {
 enum Command {
     Start(Job),
     Cancel,
-    Remove { employee_id: i64, reply: oneshot::Sender<Result<bool, FaceError>> },
-    Identify { path: PathBuf, reply: oneshot::Sender<Result<Identification, FaceError>> },
+    Remove {
+        employee_id: i64,
+        reply: oneshot::Sender<Result<bool, FaceError>>,
+    },
+    Identify {
+        path: PathBuf,
+        reply: oneshot::Sender<Result<Identification, FaceError>>,
+    },
+    /// The shared model changed in the database: this is its gallery now (and model.yml's).
+    Shared(Gallery),
 }
 
 /// From the worker thread to the actor.
@@ -360,7 +369,7 @@ enum Command {
 enum WorkerReport {
     Event(FaceEvent),
     Confirmed { employee_id: i64, score: f64 },
-    Enrolled { auth: AuthContext, employee_id: i64, frames: usize },
+    Enrolled { auth: AuthContext, employee_id: i64, frames: usize, templates: Vec<(Backend, Vec<Vec<f32>>)> },
 }
 
 pub struct FaceRecognizer {
@@ -370,13 +379,16 @@ pub struct FaceRecognizer {
     subscribers: Vec<Recipient<FaceEvent>>,
     worker: Option<std_mpsc::Sender<Command>>,
     station: String,
+    /// The shared model's version this station's gallery holds (None: not read yet).
+    shared_version: Option<i64>,
+    polling_shared: bool,
 }
 
 impl FaceRecognizer {
     /// `camera` None: no camera configured; enrolment and verification then fail clearly.
     pub fn new(pool: Pool, config: models::Config, camera: Option<(Addr<Camera>, Arc<LatestFrame>)>) -> Self {
         let station = config.general.station.clone();
-        FaceRecognizer { pool, config, camera, subscribers: Vec::new(), worker: None, station }
+        FaceRecognizer { pool, config, camera, subscribers: Vec::new(), worker: None, station, shared_version: None, polling_shared: false }
     }
 
     fn publish(&mut self, event: FaceEvent) {
@@ -412,6 +424,37 @@ impl Actor for FaceRecognizer {
             Ok(_) => self.worker = Some(tx),
             Err(e) => tracing::error!(error = %e, "cannot start the face worker"),
         }
+        self.poll_shared_model(ctx);
+        ctx.run_interval(SHARED_MODEL_POLL, |act, ctx| act.poll_shared_model(ctx));
+    }
+}
+
+impl FaceRecognizer {
+    /// Asks the server for the shared model's version; when it moved, hands the new gallery to
+    /// the worker. An unreachable server leaves the local model in use.
+    fn poll_shared_model(&mut self, ctx: &mut Context<Self>) {
+        if self.polling_shared {
+            return;
+        }
+        self.polling_shared = true;
+        let (pool, seen) = (self.pool.clone(), self.shared_version);
+        ctx.spawn(async move { crate::face::shared::fetch_if_changed(&pool, seen).await }.into_actor(self).map(|res, act, _| {
+            act.polling_shared = false;
+            match res {
+                Ok(Some((version, gallery))) => {
+                    tracing::info!(
+                        version,
+                        employees = gallery.employees(Backend::SFace).max(gallery.employees(Backend::Lbph)),
+                        "shared face model changed"
+                    );
+                    if act.send(Command::Shared(gallery)).is_ok() {
+                        act.shared_version = Some(version);
+                    }
+                }
+                Ok(None) => {}
+                Err(e) => tracing::debug!(error = %e, "shared face model not reachable; using the local model"),
+            }
+        }));
     }
 }
 
@@ -470,6 +513,18 @@ fn worker(config: models::Config, frames: Option<Arc<LatestFrame>>, rx: std_mpsc
             Some(Command::Remove { employee_id, reply }) => {
                 let _ = reply.send(service.as_mut().ok_or_else(not_ready).and_then(|s| s.remove(employee_id)));
             }
+            Some(Command::Shared(gallery)) => {
+                let saved = match service.as_mut() {
+                    Some(s) => {
+                        s.engine.gallery = gallery;
+                        s.save()
+                    }
+                    None => crate::face::shared::save_cache(&gallery, &config.face_model_path()),
+                };
+                if let Err(e) = saved {
+                    tracing::warn!(error = %e, "the shared face model could not be cached in model.yml");
+                }
+            }
             Some(Command::Identify { path, reply }) => {
                 let _ = reply.send(service.as_mut().ok_or_else(not_ready).and_then(|s| {
                     s.reload_if_changed()?;
@@ -518,7 +573,10 @@ fn worker(config: models::Config, frames: Option<Arc<LatestFrame>>, rx: std_mpsc
                 if templates.len() >= *needed {
                     let (auth, employee_id, frames) = (auth.clone(), *employee_id, templates.len());
                     match s.add(employee_id, std::mem::take(templates)) {
-                        Ok(()) => actor.do_send(WorkerReport::Enrolled { auth, employee_id, frames }),
+                        Ok(()) => {
+                            let templates = crate::face::shared::templates_of(&s.engine.gallery, employee_id);
+                            actor.do_send(WorkerReport::Enrolled { auth, employee_id, frames, templates })
+                        }
                         Err(e) => report(FaceEvent::Failed(e.to_string())),
                     }
                     job = None;
@@ -556,14 +614,17 @@ impl Handler<WorkerReport> for FaceRecognizer {
                     },
                 ));
             }
-            WorkerReport::Enrolled { auth, employee_id, frames } => {
-                let pool = self.pool.clone();
-                ctx.spawn(async move { mark_enrolled(&pool, &auth, employee_id, true).await }.into_actor(self).map(move |res, act, _| {
-                    match res {
-                        Ok(()) => act.publish(FaceEvent::Enrolled { employee_id, frames }),
-                        Err(e) => act.publish(FaceEvent::Failed(format!("the face was saved but the database was not updated: {e}"))),
-                    }
-                }));
+            WorkerReport::Enrolled { auth, employee_id, frames, templates } => {
+                let (pool, station) = (self.pool.clone(), self.station.clone());
+                // Shared with every station (and marked enrolled) in one transaction.
+                ctx.spawn(
+                    async move { crate::face::shared::publish(&pool, &auth, &station, employee_id, &templates).await.map(|_| ()) }
+                        .into_actor(self)
+                        .map(move |res, act, _| match res {
+                            Ok(()) => act.publish(FaceEvent::Enrolled { employee_id, frames }),
+                            Err(e) => act.publish(FaceEvent::Failed(format!("the face was saved but the database was not updated: {e}"))),
+                        }),
+                );
             }
         }
     }
@@ -645,12 +706,13 @@ impl Handler<RemoveEmployee> for FaceRecognizer {
             .require(Action::ManageEmployees)
             .map_err(FaceError::from)
             .and_then(|_| self.send(Command::Remove { employee_id: msg.employee_id, reply }));
-        let pool = self.pool.clone();
+        let (pool, station) = (self.pool.clone(), self.station.clone());
         Box::pin(async move {
             sent?;
             let removed = answer.await.map_err(|_| FaceError::NotReady("the face worker stopped".into()))??;
             mark_enrolled(&pool, &msg.auth, msg.employee_id, false).await?;
-            Ok(removed)
+            let shared = crate::face::shared::unpublish(&pool, &msg.auth, &station, msg.employee_id).await?;
+            Ok(removed || shared)
         })
     }
 }

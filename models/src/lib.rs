@@ -10,6 +10,7 @@ pub mod db;
 pub mod demo;
 pub mod employees;
 pub mod error;
+pub mod face_templates;
 pub mod health;
 pub mod import;
 pub mod movements;

@@ -58,6 +58,12 @@ struct IdentifyOutput {
 
 pub fn run(config: &Config, cmd: FaceCommand) -> anyhow::Result<()> {
     let FaceCommand::Identify { image, json } = cmd;
+    // The shared model first (other stations' enrolments); the local model.yml when the server is away.
+    if let Ok(db) = Db::open(config) {
+        if let Err(e) = db.run(face::refresh_model_file(&db.pool, config)) {
+            eprintln!("warning: the shared face model could not be read, using the local one: {e}");
+        }
+    }
     let mut service = load(config)?;
     let mut id = service.identify_photo(&image)?;
     if let Some(e) = id.employee_id {
@@ -99,7 +105,8 @@ pub fn enroll(db: &Db, employee_id: i64, images: Option<&Path>, camera: bool, lo
             }
         };
         if images.is_some() {
-            db.run(face::mark_enrolled(&db.pool, &auth, employee_id, true))?;
+            // Shares the new face with every station and marks the employee enrolled.
+            db.run(face::publish_from_model(&db.pool, &auth, &db.config, employee_id))?;
         }
         Ok(out)
     })();
@@ -236,6 +243,7 @@ pub fn post_movement(
     let auth = db.login(login)?;
     let result = (|| -> anyhow::Result<(ledger::Posted, String, f64)> {
         auth.require(models::permissions::Action::PostMovement)?;
+        db.run(face::refresh_model_file(&db.pool, &db.config))?;
         let mut service = load(&db.config)?;
         let (verification, name) = match db.run(face::verify_photo(&mut service, &db.pool, &db.config, image)) {
             Ok(v) => v,

@@ -7,6 +7,7 @@ pub(crate) mod detector;
 pub(crate) mod embedder;
 pub(crate) mod gallery;
 pub(crate) mod quality;
+pub(crate) mod shared;
 
 use std::collections::VecDeque;
 use std::io::Read;
