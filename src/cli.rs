@@ -155,19 +155,7 @@ pub enum ConfigAction {
 pub enum ImportCommand {
     /// Products and categories from an older system's SQLite database (admin), read-only on the
     /// file, all rows or none. Mapping: docs/import-sqlite.md.
-    Sqlite {
-        file: PathBuf,
-        /// Check every row and report, write nothing.
-        #[arg(long)]
-        dry_run: bool,
-        /// Update products whose SKU exists instead of refusing them.
-        #[arg(long)]
-        update: bool,
-        #[command(flatten)]
-        login: Login,
-        #[arg(long)]
-        json: bool,
-    },
+    Sqlite(crate::commands::catalog::ImportArgs),
 }
 
 #[derive(Subcommand, Debug)]

@@ -46,9 +46,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Movement(cmd) => commands::ledger::movement(&Db::open(&config)?, cmd),
         Command::Ledger(cmd) => commands::ledger::ledger_cmd(&Db::open(&config)?, cmd),
         Command::Report(cmd) => commands::ledger::report(&Db::open(&config)?, cmd),
-        Command::Import(ImportCommand::Sqlite { file, dry_run, update, login, json }) => {
-            let rows = models::import::parse_table(&models::import::read_sqlite(&file)?);
-            commands::catalog::import(&Db::open(&config)?, rows, dry_run, update, &login, json)
+        Command::Import(ImportCommand::Sqlite(args)) => {
+            let rows = models::import::parse_table(&models::import::read_sqlite(&args.file)?);
+            commands::catalog::import(&Db::open(&config)?, rows, &args)
         }
         Command::Bench(BenchCommand::Ledger(args)) => commands::bench::ledger(&config, args),
         Command::Backup(cmd) => commands::backup::backup(&config, cmd),

@@ -104,19 +104,23 @@ pub enum ProductCommand {
         json: bool,
     },
     /// Import products from a .csv or .xlsx file (admin): all rows or none.
-    Import {
-        file: PathBuf,
-        /// Check every row and report, write nothing.
-        #[arg(long)]
-        dry_run: bool,
-        /// Update products whose SKU exists instead of refusing them.
-        #[arg(long)]
-        update: bool,
-        #[command(flatten)]
-        login: Login,
-        #[arg(long)]
-        json: bool,
-    },
+    Import(ImportArgs),
+}
+
+/// A product import's file and options: from CSV/XLSX here, from SQLite in `ombor import sqlite`.
+#[derive(clap::Args, Debug)]
+pub struct ImportArgs {
+    pub file: PathBuf,
+    /// Check every row and report, write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Update products whose SKU exists instead of refusing them.
+    #[arg(long)]
+    pub update: bool,
+    #[command(flatten)]
+    pub login: Login,
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -291,9 +295,7 @@ pub fn product(db: &Db, cmd: ProductCommand) -> anyhow::Result<()> {
             let p = resolve_product(db, &product)?;
             print(json, &p, || product_card(&p));
         }
-        ProductCommand::Import { file, dry_run, update, login, json } => {
-            import(db, models::import::read_file(&file)?, dry_run, update, &login, json)?;
-        }
+        ProductCommand::Import(args) => import(db, models::import::read_file(&args.file)?, &args)?,
     }
     Ok(())
 }
@@ -352,11 +354,9 @@ pub fn employee(db: &Db, cmd: EmployeeCommand) -> anyhow::Result<()> {
 pub fn import(
     db: &Db,
     (rows, errors): (Vec<models::import::ImportRow>, Vec<models::import::RowError>),
-    dry_run: bool,
-    update: bool,
-    login: &Login,
-    json: bool,
+    args: &ImportArgs,
 ) -> anyhow::Result<()> {
+    let ImportArgs { dry_run, update, ref login, json, .. } = *args;
     let auth = db.login(login)?;
     let started = std::time::Instant::now();
     let report = db.run(async {
