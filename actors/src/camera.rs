@@ -274,6 +274,7 @@ fn capture_loop(settings: CameraSettings, latest: Arc<LatestFrame>, stop: Arc<At
     };
     let frame_every = Duration::from_millis(1000 / PREVIEW_FPS);
     let mut last_reason = String::new();
+    let mut replaying = false;
     while !stop.load(Ordering::Relaxed) && actor.connected() {
         let mut cap = match open(&source, settings.width, settings.height) {
             Ok(c) => c,
@@ -298,7 +299,9 @@ fn capture_loop(settings: CameraSettings, latest: Arc<LatestFrame>, stop: Arc<At
             if !cap.read(&mut frame).unwrap_or(false) || frame.empty() {
                 break;
             }
-            if !connected {
+            if !connected && replaying {
+                connected = true;
+            } else if !connected {
                 connected = true;
                 last_reason.clear();
                 tracing::info!(source = %source.describe(), width = frame.cols(), height = frame.rows(), "camera connected");
@@ -317,6 +320,13 @@ fn capture_loop(settings: CameraSettings, latest: Arc<LatestFrame>, stop: Arc<At
                 std::thread::sleep(frame_every.saturating_sub(started.elapsed()));
             }
         }
+        if connected && !source.is_device() {
+            // A video file or image sequence at its end plays again, as a camera keeps giving
+            // pictures: not a failure for the screen (a face check in progress goes on).
+            replaying = true;
+            continue;
+        }
+        replaying = false;
         let reason = if source.is_device() {
             format!("{} stopped giving pictures (unplugged?); reconnecting", source.describe())
         } else {

@@ -472,6 +472,8 @@ fn worker(config: models::Config, frames: Option<Arc<LatestFrame>>, rx: std_mpsc
             if let Some(w) = s.warning() {
                 actor.do_send(WorkerReport::Event(FaceEvent::Failed(w.to_string())));
             }
+            // Reading the ONNX files left large freed buffers behind.
+            crate::memory::give_back_free_memory();
             Some(s)
         }
         Err(e) => {
@@ -482,10 +484,15 @@ fn worker(config: models::Config, frames: Option<Arc<LatestFrame>>, rx: std_mpsc
     };
     let not_ready = || FaceError::NotReady("the face models could not be loaded; see the log".into());
     let mut job: Option<Job> = None;
+    let mut had_job = false;
     let mut last_frame = 0u64;
     let mut last_picture = Instant::now();
     let report = |e: FaceEvent| actor.do_send(WorkerReport::Event(e));
     loop {
+        if had_job && job.is_none() {
+            crate::memory::give_back_free_memory();
+        }
+        had_job = job.is_some();
         let cmd = if job.is_some() {
             match rx.try_recv() {
                 Ok(c) => Some(c),

@@ -5,6 +5,7 @@ pub mod camera;
 mod face;
 pub mod face_recognizer;
 pub mod ledger;
+pub mod memory;
 pub mod scanner;
 pub mod session;
 pub mod subscribers;

@@ -202,6 +202,7 @@ fn bench_text(r: &BenchReport) -> String {
     row("ms per 640x480 frame (1 core)", &|f| format!("{:.1}", f.ms_per_frame_640x480));
     row("  CPU ms per frame (1 thread)", &|f| format!("{:.1}", f.cpu_ms_per_frame_640x480));
     row("  of which detection", &|f| format!("{:.1}", f.ms_detect_640x480));
+    row("  of which the template", &|f| format!("{:.1}", f.ms_template_640x480));
     row("ms to enrol 30 frames", &|f| format!("{:.0}", f.ms_enrol_30_frames));
     row("ms to load model, 100 employees", &|f| {
         format!("{:.0} ({} KB)", f.ms_load_model_100_employees, f.model_bytes_100_employees / 1024)

@@ -3,6 +3,7 @@
 use models::{Config, Target};
 
 pub fn run(config: Config) -> anyhow::Result<()> {
+    actors::memory::keep_heap_small();
     let target = Target::from_config(&config)?;
     let started = target.start_cluster()?;
     if started {

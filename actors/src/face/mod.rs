@@ -201,17 +201,17 @@ impl Engine {
         self.detector.detect(bgr).map_err(|e| format!("face detection failed: {}", e.message))
     }
 
+    pub fn template(&mut self, bgr: &Mat, face: &Detection) -> Result<Vec<f32>, String> {
+        self.embedder.template(bgr, face).map_err(|e| format!("face embedding failed: {}", e.message))
+    }
+
     /// Detect, judge, and (when good) compute the template.
     pub fn analyse(&mut self, bgr: &Mat) -> Result<FrameAnalysis, String> {
         let faces = self.detect(bgr)?;
         let (w, h) = (bgr.cols().max(1) as f32, bgr.rows().max(1) as f32);
         let face = faces.first().map(|d| FaceBox { x: d.rect.x / w, y: d.rect.y / h, width: d.rect.width / w, height: d.rect.height / h });
         let (hint, _) = self.gate.judge(bgr, &faces).map_err(|e| format!("quality check failed: {}", e.message))?;
-        let template = if hint == FaceHint::Good {
-            Some(self.embedder.template(bgr, &faces[0]).map_err(|e| format!("face embedding failed: {}", e.message))?)
-        } else {
-            None
-        };
+        let template = if hint == FaceHint::Good { Some(self.template(bgr, &faces[0])?) } else { None };
         Ok(FrameAnalysis { hint, face, template })
     }
 

@@ -67,17 +67,22 @@ impl Lock {
                 .padding([8, 14])
                 .style(container::bordered_box),
         ]
-        .spacing(12);
+        .spacing(12)
+        // A long reason (a camera error) moves the next status to a second line instead of
+        // squeezing it under the help button.
+        .wrap()
+        .vertical_spacing(12);
         column![
             container(
                 column![text(tr(lang, Text::ScanPrompt)).size(theme::PROMPT), last].spacing(theme::SPACING).align_x(Alignment::Center)
             )
             .center(Length::Fill),
             row![
-                container(statuses).center_x(Length::Fill),
+                container(statuses).width(Length::Fill),
                 button(text(help_label(lang)).size(theme::BODY)).padding([14, 22]).style(button::secondary).on_press(on_help),
             ]
-            .align_y(Alignment::Center),
+            .spacing(theme::SPACING)
+            .align_y(Alignment::End),
         ]
         .into()
     }
