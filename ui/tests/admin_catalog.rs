@@ -5,6 +5,7 @@
 mod common;
 
 use common::Harness;
+use models::import::{RowError, RowProblem};
 use models::Role;
 use ui::i18n::{trf, Text};
 use ui::screen::admin::{self, products};
@@ -112,7 +113,11 @@ async fn an_import_from_the_screen_shows_its_count_and_the_products_exist() {
     h.send(products_msg(products::Message::ImportPath(bad.display().to_string()))).await;
     h.tap(h.t(Text::ImportRun)).await;
     assert!(h.shows(&trf(lang, Text::ImportRefused, &[("count", "1")])));
-    let line3 = trf(lang, Text::ImportLine, &[("line", "3"), ("message", "min_stock `-2` is not a number ≥ 0; name is empty")]);
+    let line3 = ui::i18n::row_error_text(
+        lang,
+        &RowError::new(3, vec![RowProblem::BadMinStock { value: "-2".into() }, RowProblem::Empty { column: "name".into() }]),
+    );
+    assert!(line3.starts_with("3-qator: min_stock “-2”"), "in Uzbek: {line3}");
     assert!(h.shows(&line3), "line 3 is named: {line3}");
     let none = h.system.as_ref().unwrap().handles.ledger.send(actors::ledger::Lookup("IMP-9".into())).await.unwrap().unwrap();
     assert!(none.is_none(), "all rows or none");

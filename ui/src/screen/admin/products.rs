@@ -16,7 +16,7 @@ use models::products::{NewProduct, ProductChange, ProductQuery};
 use models::{Category, Error, Product};
 use rust_decimal::Decimal;
 
-use crate::i18n::{error_text, tr, trf, Language, Text};
+use crate::i18n::{error_text, row_error_text, tr, trf, Language, Text};
 use crate::{format, theme};
 
 pub const PAGE: i64 = 50;
@@ -602,7 +602,7 @@ fn import_result(lang: Language, report: &ImportReport) -> Element<'_, Message> 
     let mut col =
         column![text(trf(lang, Text::ImportRefused, &[("count", &report.errors.len().to_string())])).size(theme::BODY)].spacing(4);
     for e in report.errors.iter().take(IMPORT_ERRORS_SHOWN) {
-        col = col.push(text(trf(lang, Text::ImportLine, &[("line", &e.line.to_string()), ("message", &e.message)])).size(theme::SMALL));
+        col = col.push(text(row_error_text(lang, e)).size(theme::SMALL));
     }
     if report.errors.len() > IMPORT_ERRORS_SHOWN {
         let more = (report.errors.len() - IMPORT_ERRORS_SHOWN).to_string();
