@@ -8,7 +8,7 @@ use std::str::FromStr;
 use actors::ledger;
 use actors::session::AuthContext;
 use actors::Handles;
-use iced::widget::{button, column, container, row, scrollable, text, text_input};
+use iced::widget::{button, column, container, row, scrollable, space, text, text_input};
 use iced::{Alignment, Element, Length, Task};
 use models::import::ImportReport;
 use models::permissions::{allowed, Action};
@@ -22,6 +22,8 @@ use crate::{format, theme};
 pub const PAGE: i64 = 50;
 /// Row errors of a refused import shown on screen (the rest are counted).
 const IMPORT_ERRORS_SHOWN: usize = 8;
+/// The Edit button column of the table (room for "Tahrirlash" / "Изменить").
+const EDIT_WIDTH: f32 = 170.0;
 
 /// What is open above the product table besides the product form.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -445,6 +447,8 @@ impl Products {
             text(tr(lang, Text::MinStock)).width(Length::FillPortion(2)),
         ]
         .spacing(8);
+        // The header keeps the Edit buttons' column free, so its titles stand over their values.
+        let header = if self.may_manage() { header.push(space().width(EDIT_WIDTH)) } else { header };
         let mut table = column![header].spacing(6);
         for p in &self.rows {
             let mut line = row![
@@ -454,10 +458,12 @@ impl Products {
                 text(format::quantity(lang, p.stock, &p.unit)).width(Length::FillPortion(2)),
                 text(format::quantity(lang, p.min_stock, &p.unit)).width(Length::FillPortion(2)),
             ]
-            .spacing(8);
+            .spacing(8)
+            .align_y(Alignment::Center);
             if self.may_manage() {
                 line = line.push(
                     button(text(tr(lang, Text::Edit)).size(theme::SMALL))
+                        .width(EDIT_WIDTH)
                         .padding([14, 18])
                         .style(button::secondary)
                         .on_press(Message::Edit(p.id)),
