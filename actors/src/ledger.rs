@@ -4,11 +4,13 @@
 use actix::prelude::*;
 use deadpool_postgres::Pool;
 use futures::channel::mpsc;
+use models::import::{ImportReport, ImportRow, RowError};
 use models::movements::{self, HistoryLine, LedgerReport, MovementFilter, PostMovement};
 use models::permissions::Action;
 use models::products::{self, ProductQuery};
 use models::{session, Error, Movement, MovementKind, Product};
 use rust_decimal::Decimal;
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use crate::session::AuthContext;
@@ -158,6 +160,48 @@ pub async fn add_category(pool: &Pool, auth: &AuthContext, name: &str, parent: O
     as_user!(pool, auth, Action::ManageProducts, |tx| products::add_category(&*tx, name, parent).await?)
 }
 
+/// The category list (the products tab and the product form's picker).
+pub async fn categories(pool: &Pool, auth: &AuthContext) -> Result<Vec<models::Category>, Error> {
+    auth.require(Action::ViewStock)?;
+    let c = pool.get().await?;
+    products::categories(&**c).await
+}
+
+pub async fn rename_category(pool: &Pool, auth: &AuthContext, id: i64, name: &str) -> Result<models::Category, Error> {
+    as_user!(pool, auth, Action::ManageProducts, |tx| products::rename_category(&*tx, id, name).await?)
+}
+
+/// Imports rows already read from a CSV, XLSX or SQLite file: all rows in one transaction, or
+/// none when any row is refused (the report then lists the errors by line). The CLI and the
+/// kiosk's products tab both import through here.
+pub async fn import_rows(
+    pool: &Pool,
+    auth: &AuthContext,
+    rows: &[ImportRow],
+    errors: Vec<RowError>,
+    update: bool,
+    dry_run: bool,
+) -> Result<ImportReport, Error> {
+    auth.require(Action::ManageProducts)?;
+    let mut c = pool.get().await?;
+    let tx = session::begin(&mut c, Some(&auth.token)).await?;
+    let report = models::import::import_products(&tx, rows, errors, update, dry_run).await?;
+    if report.errors.is_empty() && !dry_run {
+        tx.commit().await?;
+    }
+    Ok(report)
+}
+
+/// Reads `path` (on a blocking thread: a file on a USB stick can be slow) and imports it.
+/// The role is checked before the file is even opened.
+pub async fn import_file(pool: &Pool, auth: &AuthContext, path: PathBuf, update: bool, dry_run: bool) -> Result<ImportReport, Error> {
+    auth.require(Action::ManageProducts)?;
+    let (rows, errors) = tokio::task::spawn_blocking(move || models::import::read_file(&path))
+        .await
+        .map_err(|e| Error::Invalid(format!("reading the file failed: {e}")))??;
+    import_rows(pool, auth, &rows, errors, update, dry_run).await
+}
+
 pub async fn add_employee(pool: &Pool, auth: &AuthContext, full_name: &str, personnel_no: Option<&str>) -> Result<models::Employee, Error> {
     as_user!(pool, auth, Action::ManageEmployees, |tx| models::employees::add(&*tx, full_name, personnel_no).await?)
 }
@@ -211,6 +255,37 @@ pub struct EditProduct {
     pub auth: AuthContext,
     pub product_id: i64,
     pub change: products::ProductChange,
+}
+
+#[derive(Message)]
+#[rtype(result = "Result<Vec<models::Category>, Error>")]
+pub struct Categories {
+    pub auth: AuthContext,
+}
+
+#[derive(Message)]
+#[rtype(result = "Result<models::Category, Error>")]
+pub struct AddCategory {
+    pub auth: AuthContext,
+    pub name: String,
+}
+
+#[derive(Message)]
+#[rtype(result = "Result<models::Category, Error>")]
+pub struct RenameCategory {
+    pub auth: AuthContext,
+    pub category_id: i64,
+    pub name: String,
+}
+
+/// Imports a .csv/.xlsx file the way `ombor product import` does (admin): all rows or none.
+#[derive(Message)]
+#[rtype(result = "Result<ImportReport, Error>")]
+pub struct ImportFile {
+    pub auth: AuthContext,
+    pub path: PathBuf,
+    /// Update products whose SKU exists instead of refusing them.
+    pub update: bool,
 }
 
 #[derive(Message)]
@@ -325,6 +400,38 @@ impl Handler<EditProduct> for Ledger {
     fn handle(&mut self, msg: EditProduct, _: &mut Context<Self>) -> Self::Result {
         let pool = self.pool.clone();
         Box::pin(async move { edit_product(&pool, &msg.auth, msg.product_id, &msg.change).await })
+    }
+}
+
+impl Handler<Categories> for Ledger {
+    type Result = ResponseFuture<Result<Vec<models::Category>, Error>>;
+    fn handle(&mut self, msg: Categories, _: &mut Context<Self>) -> Self::Result {
+        let pool = self.pool.clone();
+        Box::pin(async move { categories(&pool, &msg.auth).await })
+    }
+}
+
+impl Handler<AddCategory> for Ledger {
+    type Result = ResponseFuture<Result<models::Category, Error>>;
+    fn handle(&mut self, msg: AddCategory, _: &mut Context<Self>) -> Self::Result {
+        let pool = self.pool.clone();
+        Box::pin(async move { add_category(&pool, &msg.auth, &msg.name, None).await })
+    }
+}
+
+impl Handler<RenameCategory> for Ledger {
+    type Result = ResponseFuture<Result<models::Category, Error>>;
+    fn handle(&mut self, msg: RenameCategory, _: &mut Context<Self>) -> Self::Result {
+        let pool = self.pool.clone();
+        Box::pin(async move { rename_category(&pool, &msg.auth, msg.category_id, &msg.name).await })
+    }
+}
+
+impl Handler<ImportFile> for Ledger {
+    type Result = ResponseFuture<Result<ImportReport, Error>>;
+    fn handle(&mut self, msg: ImportFile, _: &mut Context<Self>) -> Self::Result {
+        let pool = self.pool.clone();
+        Box::pin(async move { import_file(&pool, &msg.auth, msg.path, msg.update, false).await })
     }
 }
 

@@ -36,7 +36,82 @@ pub struct ImportRow {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RowError {
     pub line: usize,
+    /// The problems in English, joined by `; ` (the CLI prints this).
     pub message: String,
+    /// The same problems one by one, for a screen that says them in its own language.
+    #[serde(skip)]
+    pub problems: Vec<RowProblem>,
+}
+
+impl RowError {
+    pub fn new(line: usize, problems: Vec<RowProblem>) -> RowError {
+        let message = problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ");
+        RowError { line, message, problems }
+    }
+}
+
+/// What is wrong with a row (or the header, line 1). `column` is the CSV column's name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RowProblem {
+    EmptyFile,
+    MissingColumn {
+        column: String,
+    },
+    Empty {
+        column: String,
+    },
+    TooLong {
+        column: String,
+        max: usize,
+    },
+    ControlCharacters {
+        column: String,
+    },
+    BadMinStock {
+        value: String,
+    },
+    BadBarcode,
+    DuplicateSku {
+        sku: String,
+        first_line: usize,
+    },
+    DuplicateQrCode {
+        qr_code: String,
+        first_line: usize,
+    },
+    UnknownUnit {
+        unit: String,
+        known: String,
+    },
+    /// The SKU is in the catalogue already and the import does not update.
+    SkuExists {
+        sku: String,
+    },
+    QrCodeTaken {
+        qr_code: String,
+        owner_sku: String,
+    },
+}
+
+impl std::fmt::Display for RowProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RowProblem::EmptyFile => write!(f, "the file is empty"),
+            RowProblem::MissingColumn { column } => {
+                write!(f, "missing column `{column}` (columns: sku, qr_code, name, category, unit, min_stock, barcodes)")
+            }
+            RowProblem::Empty { column } => write!(f, "{column} is empty"),
+            RowProblem::TooLong { column, max } => write!(f, "{column} is longer than {max} characters"),
+            RowProblem::ControlCharacters { column } => write!(f, "{column} contains control characters"),
+            RowProblem::BadMinStock { value } => write!(f, "min_stock `{value}` is not a number ≥ 0"),
+            RowProblem::BadBarcode => write!(f, "a barcode is too long or has control characters"),
+            RowProblem::DuplicateSku { sku, first_line } => write!(f, "sku `{sku}` already on line {first_line}"),
+            RowProblem::DuplicateQrCode { qr_code, first_line } => write!(f, "qr_code `{qr_code}` already on line {first_line}"),
+            RowProblem::UnknownUnit { unit, known } => write!(f, "unknown unit `{unit}` (known: {known})"),
+            RowProblem::SkuExists { sku } => write!(f, "sku `{sku}` already exists (use --update to change it)"),
+            RowProblem::QrCodeTaken { qr_code, owner_sku } => write!(f, "qr_code `{qr_code}` belongs to product `{owner_sku}`"),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Default)]
@@ -175,15 +250,12 @@ fn quote_literal(s: &str) -> String {
 pub fn parse_table(table: &[Vec<String>]) -> (Vec<ImportRow>, Vec<RowError>) {
     let mut errors = vec![];
     let Some(header) = table.first() else {
-        return (vec![], vec![RowError { line: 1, message: "the file is empty".into() }]);
+        return (vec![], vec![RowError::new(1, vec![RowProblem::EmptyFile])]);
     };
     let col: HashMap<String, usize> = header.iter().enumerate().map(|(i, h)| (h.trim().to_ascii_lowercase(), i)).collect();
     for required in ["sku", "name"] {
         if !col.contains_key(required) {
-            errors.push(RowError {
-                line: 1,
-                message: format!("missing column `{required}` (columns: sku, qr_code, name, category, unit, min_stock, barcodes)"),
-            });
+            errors.push(RowError::new(1, vec![RowProblem::MissingColumn { column: required.into() }]));
         }
     }
     if !errors.is_empty() {
@@ -198,8 +270,8 @@ pub fn parse_table(table: &[Vec<String>]) -> (Vec<ImportRow>, Vec<RowError>) {
             continue;
         }
         // Every problem of a row goes into one message, so each bad line is reported once.
-        let mut problems: Vec<String> = vec![];
-        let mut err = |m: String| problems.push(m);
+        let mut problems: Vec<RowProblem> = vec![];
+        let mut err = |p: RowProblem| problems.push(p);
         let sku = get("sku");
         let name = get("name");
         let qr = Some(get("qr_code")).filter(|s| !s.is_empty()).unwrap_or_else(|| sku.clone());
@@ -209,7 +281,7 @@ pub fn parse_table(table: &[Vec<String>]) -> (Vec<ImportRow>, Vec<RowError>) {
             s => match Decimal::from_str(s) {
                 Ok(d) if d >= Decimal::ZERO => d,
                 _ => {
-                    err(format!("min_stock `{s}` is not a number ≥ 0"));
+                    err(RowProblem::BadMinStock { value: s.into() });
                     Decimal::ZERO
                 }
             },
@@ -218,25 +290,25 @@ pub fn parse_table(table: &[Vec<String>]) -> (Vec<ImportRow>, Vec<RowError>) {
         for (what, v, max) in [("sku", &sku, 64), ("name", &name, 300), ("qr_code", &qr, MAX_CODE_LEN)] {
             if v.is_empty() {
                 if what != "qr_code" || !sku.is_empty() {
-                    err(format!("{what} is empty"));
+                    err(RowProblem::Empty { column: what.into() });
                 }
             } else if v.chars().count() > max {
-                err(format!("{what} is longer than {max} characters"));
+                err(RowProblem::TooLong { column: what.into(), max });
             } else if v.chars().any(char::is_control) {
-                err(format!("{what} contains control characters"));
+                err(RowProblem::ControlCharacters { column: what.into() });
             }
         }
         if barcodes.iter().any(|b| b.chars().count() > MAX_CODE_LEN || b.chars().any(char::is_control)) {
-            err("a barcode is too long or has control characters".into());
+            err(RowProblem::BadBarcode);
         }
         if let Some(prev) = skus.insert(sku.to_lowercase(), line).filter(|_| !sku.is_empty()) {
-            err(format!("sku `{sku}` already on line {prev}"));
+            err(RowProblem::DuplicateSku { sku: sku.clone(), first_line: prev });
         }
         if let Some(prev) = codes.insert(qr.clone(), line).filter(|_| qr != sku) {
-            err(format!("qr_code `{qr}` already on line {prev}"));
+            err(RowProblem::DuplicateQrCode { qr_code: qr.clone(), first_line: prev });
         }
         if !problems.is_empty() {
-            errors.push(RowError { line, message: problems.join("; ") });
+            errors.push(RowError::new(line, problems));
             continue;
         }
         let category = Some(get("category")).filter(|s| !s.is_empty());
@@ -257,7 +329,7 @@ pub async fn import_products(
     let units: HashSet<String> = c.query("SELECT code FROM units", &[]).await?.iter().map(|r| r.get(0)).collect();
     for r in rows {
         if !units.contains(&r.unit) {
-            errors.push(RowError { line: r.line, message: format!("unknown unit `{}` (known: {})", r.unit, sorted(&units)) });
+            errors.push(RowError::new(r.line, vec![RowProblem::UnknownUnit { unit: r.unit.clone(), known: sorted(&units) }]));
         }
     }
     // What already exists: by SKU (update or conflict) and by code (used by another product).
@@ -269,10 +341,10 @@ pub async fn import_products(
         c.query("SELECT qr_code, sku FROM products WHERE qr_code = ANY($1)", &[&qrs]).await?.iter().map(|r| (r.get(0), r.get(1))).collect();
     for r in rows {
         if existing.contains_key(&r.sku) && !update {
-            errors.push(RowError { line: r.line, message: format!("sku `{}` already exists (use --update to change it)", r.sku) });
+            errors.push(RowError::new(r.line, vec![RowProblem::SkuExists { sku: r.sku.clone() }]));
         }
         if let Some(owner) = qr_owner.get(&r.qr_code).filter(|o| **o != r.sku) {
-            errors.push(RowError { line: r.line, message: format!("qr_code `{}` belongs to product `{owner}`", r.qr_code) });
+            errors.push(RowError::new(r.line, vec![RowProblem::QrCodeTaken { qr_code: r.qr_code.clone(), owner_sku: owner.clone() }]));
         }
     }
     errors.sort_by_key(|e| e.line);
@@ -356,6 +428,9 @@ mod tests {
         assert_eq!(rows[0].barcodes, vec!["111", "222"]);
         let lines: Vec<usize> = errors.iter().map(|e| e.line).collect();
         assert_eq!(lines, vec![3, 4, 5]);
+        // The same problems, one by one, for a screen in another language.
+        assert_eq!(errors[1].problems, vec![RowProblem::DuplicateSku { sku: "A-1".into(), first_line: 2 }]);
+        assert_eq!(errors[1].message, "sku `A-1` already on line 2");
         let (_, errors) = parse_table(&t(&[&["code", "title"]]));
         assert!(errors[0].message.contains("missing column `sku`"));
     }

@@ -208,6 +208,16 @@ pub async fn add_category(c: &impl GenericClient, name: &str, parent_id: Option<
     Ok(Category { id: r.get(0), name: r.get(1), parent_id: r.get(2) })
 }
 
+/// Needs manage_products. Products keep their category: they point at its id.
+pub async fn rename_category(c: &impl GenericClient, id: i64, name: &str) -> Result<Category> {
+    check_text("category name", name, 120)?;
+    let r = c
+        .query_opt("UPDATE categories SET name = btrim($2) WHERE id = $1 RETURNING id, name, parent_id", &[&id, &name])
+        .await?
+        .ok_or_else(|| Error::NotFound(format!("category {id}")))?;
+    Ok(Category { id: r.get(0), name: r.get(1), parent_id: r.get(2) })
+}
+
 pub async fn categories(c: &impl GenericClient) -> Result<Vec<Category>> {
     let rows = c.query("SELECT id, name, parent_id FROM categories ORDER BY lower(name)", &[]).await?;
     Ok(rows.iter().map(|r| Category { id: r.get(0), name: r.get(1), parent_id: r.get(2) }).collect())

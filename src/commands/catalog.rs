@@ -359,16 +359,7 @@ pub fn import(
     let ImportArgs { dry_run, update, ref login, json, .. } = *args;
     let auth = db.login(login)?;
     let started = std::time::Instant::now();
-    let report = db.run(async {
-        auth.require(models::permissions::Action::ManageProducts)?;
-        let mut c = db.pool.get().await?;
-        let tx = models::session::begin(&mut c, Some(&auth.token)).await?;
-        let report = models::import::import_products(&tx, &rows, errors, update, dry_run).await?;
-        if report.errors.is_empty() && !dry_run {
-            tx.commit().await?;
-        }
-        Ok::<_, models::Error>(report)
-    });
+    let report = db.run(ledger::import_rows(&db.pool, &auth, &rows, errors, update, dry_run));
     db.logout(&auth);
     let report = report?;
     let secs = started.elapsed().as_secs_f64();

@@ -6,6 +6,7 @@ mod en;
 mod ru;
 mod uz;
 
+use models::import::{RowError, RowProblem};
 use models::Error;
 
 use crate::format;
@@ -179,6 +180,46 @@ pub enum Text {
     EnrolDone,
     Deactivate,
     Inactive,
+    Categories,
+    NewCategoryName,
+    AddCategory,
+    CategoryAdded,
+    Rename,
+    CategoryRenamed,
+    NoCategories,
+    NoCategory,
+    ImportCsv,
+    ImportPath,
+    ImportFilesIn,
+    ImportNoFiles,
+    ImportUpdateExisting,
+    ImportKeepExisting,
+    ImportRun,
+    Importing,
+    ImportChooseFile,
+    ImportDone,
+    ImportRefused,
+    ImportLine,
+    ImportMoreErrors,
+    StockReport,
+    LowStockReport,
+    NoLowStock,
+    PeriodToday,
+    Period7Days,
+    Period30Days,
+    PeriodAll,
+    RowEmptyFile,
+    RowMissingColumn,
+    RowEmpty,
+    RowTooLong,
+    RowControlCharacters,
+    RowBadMinStock,
+    RowBadBarcode,
+    RowDuplicateSku,
+    RowDuplicateQrCode,
+    RowUnknownUnit,
+    RowSkuExists,
+    RowQrCodeTaken,
     ErrSessionEnded,
     ErrForbidden,
     ErrNoFace,
@@ -324,6 +365,46 @@ pub const ALL_TEXTS: &[Text] = &[
     Text::EnrolDone,
     Text::Deactivate,
     Text::Inactive,
+    Text::Categories,
+    Text::NewCategoryName,
+    Text::AddCategory,
+    Text::CategoryAdded,
+    Text::Rename,
+    Text::CategoryRenamed,
+    Text::NoCategories,
+    Text::NoCategory,
+    Text::ImportCsv,
+    Text::ImportPath,
+    Text::ImportFilesIn,
+    Text::ImportNoFiles,
+    Text::ImportUpdateExisting,
+    Text::ImportKeepExisting,
+    Text::ImportRun,
+    Text::Importing,
+    Text::ImportChooseFile,
+    Text::ImportDone,
+    Text::ImportRefused,
+    Text::ImportLine,
+    Text::ImportMoreErrors,
+    Text::StockReport,
+    Text::LowStockReport,
+    Text::NoLowStock,
+    Text::PeriodToday,
+    Text::Period7Days,
+    Text::Period30Days,
+    Text::PeriodAll,
+    Text::RowEmptyFile,
+    Text::RowMissingColumn,
+    Text::RowEmpty,
+    Text::RowTooLong,
+    Text::RowControlCharacters,
+    Text::RowBadMinStock,
+    Text::RowBadBarcode,
+    Text::RowDuplicateSku,
+    Text::RowDuplicateQrCode,
+    Text::RowUnknownUnit,
+    Text::RowSkuExists,
+    Text::RowQrCodeTaken,
     Text::ErrSessionEnded,
     Text::ErrForbidden,
     Text::ErrNoFace,
@@ -379,6 +460,38 @@ pub fn error_text(lang: Language, e: &Error) -> String {
         Error::Unavailable(_) => tr(lang, Text::ErrUnavailable).into(),
         Error::Database(d) => trf(lang, Text::ErrDatabase, &[("detail", d)]),
     }
+}
+
+/// One problem of an imported row, in the user's language.
+pub fn row_problem_text(lang: Language, p: &RowProblem) -> String {
+    match p {
+        RowProblem::EmptyFile => tr(lang, Text::RowEmptyFile).into(),
+        RowProblem::MissingColumn { column } => trf(lang, Text::RowMissingColumn, &[("column", column)]),
+        RowProblem::Empty { column } => trf(lang, Text::RowEmpty, &[("column", column)]),
+        RowProblem::TooLong { column, max } => trf(lang, Text::RowTooLong, &[("column", column), ("max", &max.to_string())]),
+        RowProblem::ControlCharacters { column } => trf(lang, Text::RowControlCharacters, &[("column", column)]),
+        RowProblem::BadMinStock { value } => trf(lang, Text::RowBadMinStock, &[("value", value)]),
+        RowProblem::BadBarcode => tr(lang, Text::RowBadBarcode).into(),
+        RowProblem::DuplicateSku { sku, first_line } => {
+            trf(lang, Text::RowDuplicateSku, &[("sku", sku), ("line", &first_line.to_string())])
+        }
+        RowProblem::DuplicateQrCode { qr_code, first_line } => {
+            trf(lang, Text::RowDuplicateQrCode, &[("code", qr_code), ("line", &first_line.to_string())])
+        }
+        RowProblem::UnknownUnit { unit, known } => trf(lang, Text::RowUnknownUnit, &[("unit", unit), ("known", known)]),
+        RowProblem::SkuExists { sku } => trf(lang, Text::RowSkuExists, &[("sku", sku), ("toggle", tr(lang, Text::ImportUpdateExisting))]),
+        RowProblem::QrCodeTaken { qr_code, owner_sku } => trf(lang, Text::RowQrCodeTaken, &[("code", qr_code), ("owner", owner_sku)]),
+    }
+}
+
+/// A refused import row: its line and every problem, in the user's language.
+pub fn row_error_text(lang: Language, e: &RowError) -> String {
+    let problems = if e.problems.is_empty() {
+        e.message.clone()
+    } else {
+        e.problems.iter().map(|p| row_problem_text(lang, p)).collect::<Vec<_>>().join("; ")
+    };
+    trf(lang, Text::ImportLine, &[("line", &e.line.to_string()), ("message", &problems)])
 }
 
 #[cfg(test)]

@@ -105,7 +105,7 @@ impl Admin {
         }
         self.tab = tab;
         match tab {
-            Tab::Products => self.products.load().map(Message::Products),
+            Tab::Products => self.products.open().map(Message::Products),
             Tab::Reports => self.reports.load().map(Message::Reports),
             Tab::Users => self.people.load_users().map(Message::People),
             Tab::Employees => self.people.load_employees().map(Message::People),

@@ -1,15 +1,17 @@
-//! Reports tab: movements with filters (an operator sees only their own), the daily IN/OUT
-//! chart, and for an admin the reversal of a movement (pick, give a reason, confirm).
+//! Reports tab: movements with filters (kind, period; an operator sees only their own), the
+//! daily IN/OUT chart, the stock and low-stock lists (paged), each exportable to CSV and XLSX,
+//! and for an admin the reversal of a movement (pick, give a reason, confirm).
 
 use actors::ledger;
 use actors::session::AuthContext;
 use actors::Handles;
-use chrono::{Duration, Utc};
+use chrono::{DateTime, Duration, Local, Utc};
 use iced::widget::{button, column, container, row, scrollable, space, text, text_input};
 use iced::{Alignment, Element, Length, Task};
 use models::movements::{DailyTotal, HistoryLine, MovementFilter};
 use models::permissions::{allowed, Action};
-use models::{Error, Movement, MovementKind};
+use models::products::ProductQuery;
+use models::{Error, Movement, MovementKind, Product};
 
 use crate::i18n::{error_text, tr, trf, Language, Text};
 use crate::widget::chart;
@@ -17,9 +19,58 @@ use crate::{format, theme};
 
 const ROWS: i64 = 200;
 const CHART_DAYS: i64 = 14;
+/// Stock lists are paged like the products tab: 10,000+ products never load at once.
+pub const STOCK_PAGE: i64 = 50;
+
+/// Which report the tab shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum View {
+    Movements,
+    /// Every active product with its stock.
+    Stock,
+    /// Products whose stock is under their min_stock.
+    LowStock,
+}
+
+/// How far back the movement list goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Period {
+    Today,
+    Days7,
+    Days30,
+    All,
+}
+
+impl Period {
+    /// The earliest movement shown (today: since local midnight).
+    pub fn from(self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        match self {
+            Period::Today => {
+                let midnight = now.with_timezone(&Local).date_naive().and_hms_opt(0, 0, 0)?;
+                Some(midnight.and_local_timezone(Local).earliest()?.with_timezone(&Utc))
+            }
+            Period::Days7 => Some(now - Duration::days(7)),
+            Period::Days30 => Some(now - Duration::days(30)),
+            Period::All => None,
+        }
+    }
+
+    fn label(self) -> Text {
+        match self {
+            Period::Today => Text::PeriodToday,
+            Period::Days7 => Text::Period7Days,
+            Period::Days30 => Text::Period30Days,
+            Period::All => Text::PeriodAll,
+        }
+    }
+}
 
 #[derive(Debug, Clone)]
 pub enum Message {
+    Show(View),
+    Period(Period),
+    StockPage(i64),
+    StockLoaded(View, i64, Result<Vec<Product>, Error>),
     Kind(Option<MovementKind>),
     Loaded(Result<Vec<HistoryLine>, Error>),
     Totals(Result<Vec<DailyTotal>, Error>),
@@ -35,6 +86,10 @@ pub enum Message {
 pub struct Reports {
     handles: Handles,
     auth: AuthContext,
+    view: View,
+    period: Period,
+    stock_rows: Vec<Product>,
+    stock_page: i64,
     kind: Option<MovementKind>,
     lines: Vec<HistoryLine>,
     totals: Vec<DailyTotal>,
@@ -49,6 +104,10 @@ impl Reports {
         Reports {
             handles,
             auth,
+            view: View::Movements,
+            period: Period::Days30,
+            stock_rows: Vec::new(),
+            stock_page: 0,
             kind: None,
             lines: Vec::new(),
             totals: Vec::new(),
@@ -59,8 +118,26 @@ impl Reports {
         }
     }
 
+    fn movement_filter(&self, limit: i64) -> MovementFilter {
+        MovementFilter { kind: self.kind, from: self.period.from(Utc::now()), limit, ..Default::default() }
+    }
+
+    /// One page of the stock or low-stock list.
+    fn load_stock(&self) -> Task<Message> {
+        let (view, page) = (self.view, self.stock_page);
+        let query = ProductQuery { low_only: view == View::LowStock, limit: STOCK_PAGE, offset: page * STOCK_PAGE, ..Default::default() };
+        let (ledger, auth) = (self.handles.ledger.clone(), self.auth.clone());
+        Task::perform(
+            async move { ledger.send(ledger::Products { auth, query }).await.unwrap_or_else(|e| Err(Error::Unavailable(e.to_string()))) },
+            move |r| Message::StockLoaded(view, page, r),
+        )
+    }
+
     pub fn load(&mut self) -> Task<Message> {
-        let filter = MovementFilter { kind: self.kind, from: Some(Utc::now() - Duration::days(30)), limit: ROWS, ..Default::default() };
+        if self.view != View::Movements {
+            return self.load_stock();
+        }
+        let filter = self.movement_filter(ROWS);
         let (ledger, auth) = (self.handles.ledger.clone(), self.auth.clone());
         let history = Task::perform(
             async move { ledger.send(ledger::History { auth, filter }).await.unwrap_or_else(|e| Err(Error::Unavailable(e.to_string()))) },
@@ -85,6 +162,38 @@ impl Reports {
 
     pub fn update(&mut self, message: Message, lang: Language) -> Task<Message> {
         match message {
+            Message::Show(view) => {
+                // Only those who may see reports get the stock lists (an operator: own history).
+                if view != View::Movements && !allowed(self.auth.role, Action::ViewReports) {
+                    return Task::none();
+                }
+                self.view = view;
+                self.stock_page = 0;
+                self.stock_rows.clear();
+                self.notice = None;
+                self.load()
+            }
+            Message::Period(p) => {
+                self.period = p;
+                self.load()
+            }
+            Message::StockPage(p) => {
+                self.stock_page = p.max(0);
+                self.load_stock()
+            }
+            Message::StockLoaded(view, page, result) => {
+                // An answer for a list or page we already left is dropped.
+                if view == self.view && page == self.stock_page {
+                    match result {
+                        Ok(rows) => {
+                            self.stock_rows = rows;
+                            self.error = None;
+                        }
+                        Err(e) => self.error = Some(error_text(lang, &e)),
+                    }
+                }
+                Task::none()
+            }
             Message::Kind(k) => {
                 self.kind = k;
                 self.load()
@@ -133,9 +242,9 @@ impl Reports {
                     Message::Reversed,
                 )
             }
+            Message::Export if self.view != View::Movements => self.export_stock(),
             Message::Export => {
-                let filter =
-                    MovementFilter { kind: self.kind, from: Some(Utc::now() - Duration::days(30)), limit: 100_000, ..Default::default() };
+                let filter = self.movement_filter(100_000);
                 let (ledger, auth) = (self.handles.ledger.clone(), self.auth.clone());
                 let dir = self.handles.config.data_dir().join("exports");
                 let name = format!("movements-{}", chrono::Local::now().format("%Y%m%d-%H%M%S"));
@@ -187,33 +296,136 @@ impl Reports {
         }
     }
 
+    /// Writes the whole stock or low-stock list (every page) as CSV and XLSX.
+    fn export_stock(&self) -> Task<Message> {
+        let low_only = self.view == View::LowStock;
+        let (ledger, auth) = (self.handles.ledger.clone(), self.auth.clone());
+        let dir = self.handles.config.data_dir().join("exports");
+        let name = format!("{}-{}", if low_only { "low-stock" } else { "stock" }, chrono::Local::now().format("%Y%m%d-%H%M%S"));
+        Task::perform(
+            async move {
+                const BATCH: i64 = 10_000;
+                let mut products = vec![];
+                loop {
+                    let query = ProductQuery { low_only, limit: BATCH, offset: products.len() as i64, ..Default::default() };
+                    let page = ledger
+                        .send(ledger::Products { auth: auth.clone(), query })
+                        .await
+                        .map_err(|e| e.to_string())?
+                        .map_err(|e| e.to_string())?;
+                    let done = (page.len() as i64) < BATCH;
+                    products.extend(page);
+                    if done {
+                        break;
+                    }
+                }
+                let rows: Vec<Vec<String>> = products
+                    .iter()
+                    .map(|p| {
+                        vec![
+                            p.sku.clone(),
+                            p.qr_code.clone(),
+                            p.name.clone(),
+                            p.category.clone().unwrap_or_default(),
+                            p.unit.clone(),
+                            p.stock.normalize().to_string(),
+                            p.min_stock.normalize().to_string(),
+                        ]
+                    })
+                    .collect();
+                let header = ["sku", "qr_code", "name", "category", "unit", "stock", "min_stock"];
+                tokio::task::spawn_blocking(move || crate::export::write_table(&dir, &name, &header, &rows))
+                    .await
+                    .map_err(|e| e.to_string())?
+            },
+            Message::Exported,
+        )
+    }
+
     pub fn view(&self, lang: Language) -> Element<'_, Message> {
-        let filter = |label: Text, k: Option<MovementKind>| {
-            let b = button(text(tr(lang, label)).size(theme::SMALL)).padding([14, 18]).on_press(Message::Kind(k));
-            if self.kind == k {
+        let choice = |label: Text, chosen: bool, message: Message| {
+            let b = button(text(tr(lang, label)).size(theme::SMALL)).padding([14, 18]).on_press(message);
+            if chosen {
                 b.style(button::primary)
             } else {
                 b.style(button::secondary)
             }
         };
-        let title = if allowed(self.auth.role, Action::ViewReports) { Text::MovementsReport } else { Text::OwnHistory };
-        let mut col = column![row![
-            text(tr(lang, title)).size(theme::BODY),
-            space::horizontal(),
-            filter(Text::All, None),
-            filter(Text::In, Some(MovementKind::In)),
-            filter(Text::Out, Some(MovementKind::Out)),
-            export_button(lang, allowed(self.auth.role, Action::Export)),
-        ]
-        .spacing(8)
-        .align_y(Alignment::Center)]
-        .spacing(12);
+        let reports = allowed(self.auth.role, Action::ViewReports);
+        let mut top = row![].spacing(8).align_y(Alignment::Center);
+        if reports {
+            top = top
+                .push(choice(Text::MovementsReport, self.view == View::Movements, Message::Show(View::Movements)))
+                .push(choice(Text::StockReport, self.view == View::Stock, Message::Show(View::Stock)))
+                .push(choice(Text::LowStockReport, self.view == View::LowStock, Message::Show(View::LowStock)));
+        } else {
+            top = top.push(text(tr(lang, Text::OwnHistory)).size(theme::BODY));
+        }
+        top = top.push(space::horizontal()).push(export_button(lang, allowed(self.auth.role, Action::Export)));
+        let mut col = column![top].spacing(12);
+        if self.view == View::Movements {
+            let mut filters = row![].spacing(8).align_y(Alignment::Center);
+            for p in [Period::Today, Period::Days7, Period::Days30, Period::All] {
+                filters = filters.push(choice(p.label(), self.period == p, Message::Period(p)));
+            }
+            filters = filters
+                .push(space::horizontal())
+                .push(choice(Text::All, self.kind.is_none(), Message::Kind(None)))
+                .push(choice(Text::In, self.kind == Some(MovementKind::In), Message::Kind(Some(MovementKind::In))))
+                .push(choice(Text::Out, self.kind == Some(MovementKind::Out), Message::Kind(Some(MovementKind::Out))));
+            col = col.push(filters);
+        }
         if let Some(e) = &self.error {
             col = col.push(container(text(e).size(theme::BODY)).padding(10).style(container::danger));
         }
         if let Some(n) = &self.notice {
             col = col.push(container(text(n).size(theme::BODY)).padding(10).style(container::success));
         }
+        match self.view {
+            View::Movements => col.push(self.movements_view(lang)).into(),
+            View::Stock | View::LowStock => col.push(self.stock_view(lang)).into(),
+        }
+    }
+
+    fn stock_view(&self, lang: Language) -> Element<'_, Message> {
+        let header = row![
+            text(tr(lang, Text::Sku)).width(Length::FillPortion(2)),
+            text(tr(lang, Text::Name)).width(Length::FillPortion(4)),
+            text(tr(lang, Text::Category)).width(Length::FillPortion(2)),
+            text(tr(lang, Text::Stock)).width(Length::FillPortion(2)),
+            text(tr(lang, Text::MinStock)).width(Length::FillPortion(2)),
+        ]
+        .spacing(8);
+        let mut table = column![header].spacing(6);
+        if self.view == View::LowStock && self.stock_rows.is_empty() && self.stock_page == 0 {
+            table = table.push(text(tr(lang, Text::NoLowStock)).size(theme::BODY));
+        }
+        for p in &self.stock_rows {
+            let line = row![
+                text(&p.sku).width(Length::FillPortion(2)),
+                text(&p.name).width(Length::FillPortion(4)),
+                text(p.category.clone().unwrap_or_default()).width(Length::FillPortion(2)),
+                text(format::quantity(lang, p.stock, &p.unit)).width(Length::FillPortion(2)),
+                text(format::quantity(lang, p.min_stock, &p.unit)).width(Length::FillPortion(2)),
+            ]
+            .spacing(8);
+            table = table.push(if p.is_low() { container(line).style(container::warning) } else { container(line) });
+        }
+        let page = self.stock_page;
+        let pager = row![
+            button(text("◀").size(theme::BODY)).padding([12, 24]).on_press_maybe((page > 0).then(|| Message::StockPage(page - 1))),
+            text(trf(lang, Text::PageOf, &[("page", &(page + 1).to_string())])).size(theme::BODY),
+            button(text("▶").size(theme::BODY))
+                .padding([12, 24])
+                .on_press_maybe((self.stock_rows.len() as i64 == STOCK_PAGE).then(|| Message::StockPage(page + 1))),
+        ]
+        .spacing(16)
+        .align_y(Alignment::Center);
+        column![scrollable(table).height(Length::Fill), pager].spacing(12).into()
+    }
+
+    fn movements_view(&self, lang: Language) -> Element<'_, Message> {
+        let mut col = column![].spacing(12);
         if !self.totals.is_empty() {
             col = col.push(column![text(tr(lang, Text::DailyChart)).size(theme::SMALL), chart::view(lang, &self.totals, 120.0)].spacing(4));
         }
@@ -251,7 +463,7 @@ impl Reports {
             if can_reverse && l.reversed_by.is_none() && m.reverses_id.is_none() {
                 line = line.push(
                     button(text(tr(lang, Text::Reverse)).size(theme::SMALL))
-                        .padding([10, 14])
+                        .padding([14, 18])
                         .style(button::secondary)
                         .on_press(Message::Pick(m.id)),
                 );
