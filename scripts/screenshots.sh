@@ -2,7 +2,8 @@
 # Pictures of the kiosk's main screens into docs/screenshots/ (the README shows them):
 #  - the worker flow, login and admin mode, drawn by the kiosk's own renderer (tiny-skia) on real
 #    actors and a throwaway database (ui/tests/screenshots.rs);
-#  - the real window under Xvfb after a scan typed by xdotool (tests/kiosk_window.rs).
+#  - the real window under Xvfb after a scan typed by xdotool, and a whole movement recorded with
+#    taps, a scan and an image-sequence camera (tests/kiosk_window.rs).
 # The camera frame is a drawing made here: the face fixtures must not enter the repository.
 set -eu
 cd "$(dirname "$0")/.."
@@ -23,6 +24,10 @@ OMBOR_SCREENSHOT_DIR="$tmp/sim" OMBOR_SCREENSHOT_FACE="$tmp/face.png" \
     cargo test --locked -p ui --test screenshots -- --nocapture
 OMBOR_SCREENSHOT_DIR="$tmp" \
     cargo test --locked --test kiosk_window a_scanned_code_shows_its_product_card -- --nocapture
+# The whole worker flow in the real window (login, scan, taps, face, saved); no step pictured
+# shows the camera, so no fixture photo lands in the repository.
+OMBOR_SCREENSHOT_DIR="$tmp" \
+    cargo test --locked --test kiosk_window a_worker_records -- --nocapture
 
 # The simulator draws at scale 2: bring them to the window's 1280×800.
 for f in "$tmp"/sim/*.png; do
@@ -30,4 +35,5 @@ for f in "$tmp"/sim/*.png; do
     convert "$f" -resize 1280x800 "$out/$name"
 done
 cp "$tmp"/window-*.png "$out/"
+for f in "$tmp"/flow-*.png; do cp "$f" "$out/window-$(basename "$f")"; done
 ls -l "$out"

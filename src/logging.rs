@@ -12,7 +12,9 @@ pub fn init(data_dir: &Path) -> Option<WorkerGuard> {
         EnvFilter::try_from_env("OMBOR_LOG")
             .unwrap_or_else(|_| EnvFilter::new("warn,deadpool.postgres=error,ombor=info,actors=info,models=info,ui=info"))
     };
-    let stderr = fmt::layer().with_writer(std::io::stderr).with_target(false).with_filter(filter());
+    // Colours only for a person at a terminal, not in journald or a redirected file.
+    let colours = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let stderr = fmt::layer().with_writer(std::io::stderr).with_target(false).with_ansi(colours).with_filter(filter());
     let logs = data_dir.join("logs");
     let appender = std::fs::create_dir_all(&logs).ok().and_then(|_| {
         tracing_appender::rolling::Builder::new()

@@ -107,6 +107,21 @@ impl XDisplay {
         assert!(self.cmd("xdotool").args(["key", "Return"]).status().unwrap().success());
     }
 
+    /// A tap on the touch screen at window coordinates (the window fills the 1280×800 screen).
+    pub fn tap(&self, x: u32, y: u32) {
+        let ok = self.cmd("xdotool").args(["mousemove", &x.to_string(), &y.to_string(), "click", "1"]).status().unwrap().success();
+        assert!(ok, "xdotool click");
+    }
+
+    /// Types like a person at a keyboard (slow keys: the scanner does not take them as a scan).
+    pub fn type_slowly(&self, text: &str) {
+        assert!(self.cmd("xdotool").args(["type", "--delay", "60", text]).status().unwrap().success());
+    }
+
+    pub fn key(&self, key: &str) {
+        assert!(self.cmd("xdotool").args(["key", key]).status().unwrap().success());
+    }
+
     pub fn screenshot(&self, path: &Path) {
         let _ = self.cmd("import").args(["-window", "root"]).arg(path).status();
     }

@@ -111,6 +111,21 @@ pub enum Screen {
     Help(Help),
 }
 
+impl Screen {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Screen::Lock => "lock",
+            Screen::Product(_) => "product",
+            Screen::Face(_) => "face",
+            Screen::Confirm(_) => "confirm",
+            Screen::Login(_) => "login",
+            Screen::FirstRun(_) => "first_run",
+            Screen::Admin(_) => "admin",
+            Screen::Help(_) => "help",
+        }
+    }
+}
+
 /// A movement chosen on the product screen, waiting for the face or the ledger.
 struct Pending {
     card: ProductScreen,
@@ -250,6 +265,16 @@ impl Kiosk {
     }
 
     pub fn update(&mut self, message: Message) -> Task<Message> {
+        let before = self.screen.name();
+        let task = self.handle(message);
+        if self.screen.name() != before {
+            // The log says what the worker saw, for support and for the window smoke test.
+            tracing::info!(screen = self.screen.name(), "screen shown");
+        }
+        task
+    }
+
+    fn handle(&mut self, message: Message) -> Task<Message> {
         if message.is_interaction() && self.auth.is_some() {
             self.handles.session.do_send(session::Touch);
         }
@@ -271,7 +296,7 @@ impl Kiosk {
                 // Typed or not, the Scanner sees every key: a scan is recognised by its speed.
                 self.handles.scanner.do_send(key);
                 match follow_up {
-                    Some(m) => self.update(m),
+                    Some(m) => self.handle(m),
                     None => Task::none(),
                 }
             }
