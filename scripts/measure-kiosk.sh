@@ -63,3 +63,5 @@ for i in 1 2 3 4 5 6 7 8 9 10; do
 done
 echo "resident memory during the face check with the preview: max $peak kB ($((peak / 1024)) MiB) of 10 samples"
 echo "of which shared library and binary pages: $(grep RssFile /proc/$kiosk/status | awk '{print $2, $3}')"
+echo "UI updates or views longer than one 60 Hz frame (16 ms): $(grep -c 'slow UI' "$tmp/kiosk.log" || true)"
+sed 's/\x1b\[[0-9;]*m//g' "$tmp/kiosk.log" | grep 'slow UI' | head -5 || true

@@ -126,6 +126,36 @@ impl Screen {
     }
 }
 
+/// One frame at 60 Hz: an update or a view taking longer holds the window up.
+const SLOW_UI_WORK: std::time::Duration = std::time::Duration::from_millis(16);
+
+/// The message's kind, for the slow-update warning (never its data: passwords, camera frames).
+fn message_kind(message: &Message) -> &'static str {
+    match message {
+        Message::Key(_) => "key",
+        Message::Scanner(_) => "scanner",
+        Message::ShutdownRequested => "shutdown",
+        Message::LookedUp { .. } => "looked_up",
+        Message::Product(_) => "product",
+        Message::Face(_) => "face",
+        Message::Confirm(_) => "confirm",
+        Message::Login(_) => "login",
+        Message::FirstRun(_) => "first_run",
+        Message::Admin(_) => "admin",
+        Message::Help(_) => "help",
+        Message::FaceUpdate(_) => "face_update",
+        Message::Session(_) | Message::SessionState(..) => "session",
+        Message::LoggedIn(_) => "logged_in",
+        Message::AdminCreated { .. } | Message::AdminExists(_) => "first_admin",
+        Message::Posted(_) => "posted",
+        Message::DatabaseChecked(_) => "database_checked",
+        Message::BackupsChecked(_) => "backups_checked",
+        Message::Tick => "tick",
+        Message::SetLanguage(_) | Message::ToggleTheme => "appearance",
+        Message::OpenLogin | Message::OpenAdmin | Message::OpenHelp | Message::Logout | Message::DismissError => "navigation",
+    }
+}
+
 /// A movement chosen on the product screen, waiting for the face or the ledger.
 struct Pending {
     card: ProductScreen,
@@ -266,7 +296,14 @@ impl Kiosk {
 
     pub fn update(&mut self, message: Message) -> Task<Message> {
         let before = self.screen.name();
+        let started = std::time::Instant::now();
+        let kind = message_kind(&message);
         let task = self.handle(message);
+        let took = started.elapsed();
+        if took > SLOW_UI_WORK {
+            // Slow work belongs in an actor: this names what held a frame up.
+            tracing::warn!(ms = format!("{:.1}", took.as_secs_f64() * 1e3), message = kind, "slow UI update");
+        }
         if self.screen.name() != before {
             // The log says what the worker saw, for support and for the window smoke test.
             tracing::info!(screen = self.screen.name(), "screen shown");
@@ -710,6 +747,16 @@ impl Kiosk {
     }
 
     pub fn view(&self) -> Element<'_, Message> {
+        let started = std::time::Instant::now();
+        let element = self.draw();
+        let took = started.elapsed();
+        if took > SLOW_UI_WORK {
+            tracing::warn!(ms = format!("{:.1}", took.as_secs_f64() * 1e3), screen = self.screen.name(), "slow UI view");
+        }
+        element
+    }
+
+    fn draw(&self) -> Element<'_, Message> {
         let lang = self.language;
         let body: Element<'_, Message> = match &self.screen {
             Screen::Lock => self.lock.view(lang, &self.status, Message::OpenHelp),
