@@ -7,25 +7,10 @@ mod common;
 use std::path::{Path, PathBuf};
 
 use common::*;
+use models::testing::face_fixture_people;
 
 const BOSS: &str = "boss-password-1\n";
 const OP: &str = "op-password-1\n";
-
-fn people() -> Vec<(String, Vec<PathBuf>)> {
-    let dir = std::env::var("OMBOR_TEST_FACES").map(PathBuf::from).unwrap_or_else(|_| faces_dir());
-    let mut out: Vec<(String, Vec<PathBuf>)> = std::fs::read_dir(&dir)
-        .expect("the face fixtures (set OMBOR_TEST_FACES)")
-        .flatten()
-        .filter(|e| e.path().is_dir())
-        .map(|e| {
-            let mut photos: Vec<PathBuf> = std::fs::read_dir(e.path()).unwrap().flatten().map(|e| e.path()).collect();
-            photos.sort();
-            (e.file_name().to_string_lossy().into_owned(), photos)
-        })
-        .collect();
-    out.sort();
-    out
-}
 
 fn links_to_first_five(dir: &Path, photos: &[PathBuf]) -> String {
     std::fs::create_dir_all(dir).unwrap();
@@ -64,7 +49,7 @@ fn movements_need_a_recognised_face_end_to_end() {
     );
     k.ok_json(&with(&["product", "add", "--sku", "CEM-50", "--qr", "QR-000123", "--name", "Sement 50 kg", "--unit", "box"]), BOSS);
 
-    let people = people();
+    let people = face_fixture_people();
     let (stranger, enrolled) = people.split_last().unwrap();
     let mut ids = Vec::new();
     for (name, photos) in enrolled {

@@ -7,6 +7,7 @@ mod common;
 use std::time::Duration;
 
 use common::*;
+use models::testing::faces_dir;
 
 fn start_kiosk(x: &XDisplay, data: &std::path::Path) -> std::process::Child {
     ombor()

@@ -1,11 +1,14 @@
 //! The Backup actor: its cron schedule fires, a missed nightly run is caught up at start, an
 //! admin's BackupNow is checked, and subscribers hear Started / Finished / Failed.
 
+mod common;
+
 use std::time::Duration;
 
-use actix::{Actor, Addr, Context, Handler};
-use actors::backup::{self, Backup, BackupEvent, BackupNow, BackupRunError, BackupSettings, ListBackups, SubscribeBackup};
+use actix::Actor;
+use actors::backup::{self, Backup, BackupEvent, BackupNow, BackupRunError, BackupSettings, ListBackups};
 use actors::session::AuthContext;
+use common::backup_events;
 use models::backups::BackupOptions;
 use models::testing::{TestDb, TEST_STATION};
 use models::{Error, Role};
@@ -26,24 +29,6 @@ fn settings(dir: &std::path::Path, schedule: &str) -> BackupSettings {
         },
         catch_up_after: backup::CATCH_UP_AFTER,
     }
-}
-
-/// Collects the actor's events (a Recipient, as another actor would subscribe).
-struct Collector(mpsc::UnboundedSender<BackupEvent>);
-impl Actor for Collector {
-    type Context = Context<Self>;
-}
-impl Handler<BackupEvent> for Collector {
-    type Result = ();
-    fn handle(&mut self, e: BackupEvent, _: &mut Context<Self>) {
-        let _ = self.0.send(e);
-    }
-}
-
-fn subscribe(addr: &Addr<Backup>) -> mpsc::UnboundedReceiver<BackupEvent> {
-    let (tx, rx) = mpsc::unbounded_channel();
-    addr.do_send(SubscribeBackup(Collector(tx).start().recipient()));
-    rx
 }
 
 async fn next_event(rx: &mut mpsc::UnboundedReceiver<BackupEvent>, within: Duration) -> Option<BackupEvent> {
@@ -74,7 +59,7 @@ async fn the_cron_schedule_fires_every_second() {
     good_backup_ago(&db, chrono::Duration::hours(1)).await; // no catch-up: only the schedule runs
     let tmp = tempfile::tempdir().unwrap();
     let addr = Backup::new(settings(tmp.path(), "* * * * * *"), db.target.clone(), db.pool.clone()).start();
-    let mut events = subscribe(&addr);
+    let mut events = backup_events(&addr);
     let mut finished = Vec::new();
     let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
     while finished.len() < 2 && tokio::time::Instant::now() < deadline {
@@ -99,7 +84,7 @@ async fn a_missed_nightly_run_is_caught_up_at_start() {
     let tmp = tempfile::tempdir().unwrap();
     // The schedule is nightly: only the catch-up can run within the test.
     let addr = Backup::new(settings(tmp.path(), "0 0 2 * * *"), db.target.clone(), db.pool.clone()).start();
-    let mut events = subscribe(&addr);
+    let mut events = backup_events(&addr);
     assert_eq!(next_event(&mut events, Duration::from_secs(20)).await, Some(BackupEvent::Started));
     assert!(matches!(next_event(&mut events, Duration::from_secs(60)).await, Some(BackupEvent::Finished(r)) if r.is_ok()));
 }
@@ -110,7 +95,7 @@ async fn a_recent_backup_means_no_catch_up() {
     good_backup_ago(&db, chrono::Duration::hours(3)).await;
     let tmp = tempfile::tempdir().unwrap();
     let addr = Backup::new(settings(tmp.path(), "0 0 2 * * *"), db.target.clone(), db.pool.clone()).start();
-    let mut events = subscribe(&addr);
+    let mut events = backup_events(&addr);
     assert_eq!(next_event(&mut events, Duration::from_secs(2)).await, None);
 }
 
@@ -120,7 +105,7 @@ async fn backup_now_needs_an_admin_and_failures_reach_subscribers() {
     good_backup_ago(&db, chrono::Duration::hours(1)).await;
     let tmp = tempfile::tempdir().unwrap();
     let addr = Backup::new(settings(tmp.path(), "0 0 2 * * *"), db.target.clone(), db.pool.clone()).start();
-    let mut events = subscribe(&addr);
+    let mut events = backup_events(&addr);
 
     let operator = auth(db.session(Role::Operator).await, Role::Operator);
     let refused = addr.send(BackupNow { auth: operator }).await.unwrap().unwrap_err();

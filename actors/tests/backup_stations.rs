@@ -2,17 +2,19 @@
 //! station per scheduled tick, the others report its result; a manual backup while another
 //! station is taking one is answered clearly instead of dumping twice.
 
+mod common;
+
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::time::Duration;
 
-use actix::{Actor, Addr, Context, Handler};
-use actors::backup::{self, Backup, BackupEvent, BackupNow, BackupRunError, BackupSettings, SubscribeBackup};
+use actix::Actor;
+use actors::backup::{self, Backup, BackupEvent, BackupNow, BackupRunError, BackupSettings};
 use actors::session::AuthContext;
+use common::backup_events;
 use models::backups::{BackupError, BackupOptions, BackupRecord, Elected, Turn};
 use models::testing::TestDb;
 use models::{Role, Target};
-use tokio::sync::mpsc;
 
 fn options(dir: &Path, station: &str) -> BackupOptions {
     BackupOptions {
@@ -33,23 +35,6 @@ fn settings(dir: &Path, station: &str, schedule: &str) -> BackupSettings {
         options: options(dir, station),
         catch_up_after: backup::CATCH_UP_AFTER,
     }
-}
-
-struct Collector(mpsc::UnboundedSender<BackupEvent>);
-impl Actor for Collector {
-    type Context = Context<Self>;
-}
-impl Handler<BackupEvent> for Collector {
-    type Result = ();
-    fn handle(&mut self, e: BackupEvent, _: &mut Context<Self>) {
-        let _ = self.0.send(e);
-    }
-}
-
-fn subscribe(addr: &Addr<Backup>) -> mpsc::UnboundedReceiver<BackupEvent> {
-    let (tx, rx) = mpsc::unbounded_channel();
-    addr.do_send(SubscribeBackup(Collector(tx).start().recipient()));
-    rx
 }
 
 /// A good backup an hour old: no catch-up run at start, only the schedule.
@@ -95,7 +80,7 @@ async fn two_stations_on_the_same_schedule_make_one_dump_per_tick() {
     // Each station has its own connections and its own backup folder, as on two PCs.
     let dock = Backup::new(settings(tmp.path(), "dock", "* * * * * *"), db.target.clone(), db.pool.clone()).start();
     let gate = Backup::new(settings(tmp.path(), "gate", "* * * * * *"), db.target.clone(), db.target.pool(8)).start();
-    let (mut dock_events, mut gate_events) = (subscribe(&dock), subscribe(&gate));
+    let (mut dock_events, mut gate_events) = (backup_events(&dock), backup_events(&gate));
 
     let mut reported: Vec<(&str, BackupRecord)> = Vec::new();
     let until = tokio::time::Instant::now() + Duration::from_secs(10);

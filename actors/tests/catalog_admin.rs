@@ -2,38 +2,30 @@
 //! products tab sends), against a real PostgreSQL: an admin may, a viewer or operator is refused
 //! by the actor — and by the database when the actor is fooled.
 
+mod common;
+
 use std::path::PathBuf;
-use std::time::Duration;
 
 use actix::{Actor, Addr};
 use actors::ledger::{self, Ledger};
-use actors::session::{self, AuthContext, SessionSettings};
+use actors::session::{self, AuthContext};
+use common::session_settings;
 use models::products::ProductQuery;
 use models::testing::{TestDb, TEST_STATION};
 use models::{Error, Role};
 
-fn settings() -> SessionSettings {
-    SessionSettings {
-        station: TEST_STATION.into(),
-        idle_timeout: Duration::from_secs(600),
-        max_failed_logins: 5,
-        lockout: Duration::from_secs(60),
-        verification_ttl: Duration::from_secs(300),
-    }
-}
-
 async fn admin(db: &TestDb) -> AuthContext {
-    if let Ok(a) = session::login(&db.pool, &settings(), "boss", "boss-password-1").await {
+    if let Ok(a) = session::login(&db.pool, &session_settings(), "boss", "boss-password-1").await {
         return a;
     }
     session::create_user(&db.pool, TEST_STATION, None, "boss", "boss-password-1", Role::Admin).await.unwrap();
-    session::login(&db.pool, &settings(), "boss", "boss-password-1").await.unwrap()
+    session::login(&db.pool, &session_settings(), "boss", "boss-password-1").await.unwrap()
 }
 
 async fn user(db: &TestDb, role: Role, name: &str) -> AuthContext {
     let boss = admin(db).await;
     session::create_user(&db.pool, TEST_STATION, Some(&boss), name, "a-good-password", role).await.unwrap();
-    session::login(&db.pool, &settings(), name, "a-good-password").await.unwrap()
+    session::login(&db.pool, &session_settings(), name, "a-good-password").await.unwrap()
 }
 
 fn ledger(db: &TestDb) -> Addr<Ledger> {

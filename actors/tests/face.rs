@@ -8,26 +8,10 @@ use std::time::Duration;
 use actors::camera::{Camera, CameraEvent, CameraSettings, SubscribeCamera};
 use actors::face_recognizer::{Backend, FaceHint, FaceService};
 use futures::StreamExt;
-
-fn faces_dir() -> PathBuf {
-    std::env::var("OMBOR_TEST_FACES")
-        .or_else(|_| std::env::var("OMBOR_FACES_DIR"))
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/fixtures/faces"))
-}
+use models::testing::{face_fixture_people, faces_dir};
 
 fn people() -> Vec<(String, Vec<PathBuf>)> {
-    let mut out: Vec<(String, Vec<PathBuf>)> = std::fs::read_dir(faces_dir())
-        .expect("the face fixtures (set OMBOR_TEST_FACES)")
-        .flatten()
-        .filter(|e| e.path().is_dir())
-        .map(|e| {
-            let mut photos: Vec<PathBuf> = std::fs::read_dir(e.path()).unwrap().flatten().map(|e| e.path()).collect();
-            photos.sort();
-            (e.file_name().to_string_lossy().into_owned(), photos)
-        })
-        .collect();
-    out.sort();
+    let out = face_fixture_people();
     assert!(out.len() >= 5 && out.iter().all(|(_, p)| p.len() >= 6), "5 people × 6 photos expected in {}", faces_dir().display());
     out
 }

@@ -1,31 +1,24 @@
 //! What survives a server that dies while stations are posting: every movement a station was
 //! told is saved is there, none that it was told failed, and none twice.
 
+mod common;
+
 use std::time::Duration;
 
 use actors::ledger::{self, PostRequest};
-use actors::session::{self, SessionSettings};
+use actors::session;
+use common::session_settings;
 use models::movements::new_request_id;
 use models::products::NewProduct;
 use models::testing::{TestDb, TEST_STATION};
 use models::{Error, MovementKind, Role};
 use rust_decimal::Decimal;
 
-fn settings() -> SessionSettings {
-    SessionSettings {
-        station: TEST_STATION.into(),
-        idle_timeout: Duration::from_secs(600),
-        max_failed_logins: 5,
-        lockout: Duration::from_secs(60),
-        verification_ttl: Duration::from_secs(300),
-    }
-}
-
 #[actix::test]
 async fn a_request_id_posts_once_and_a_server_crash_loses_nothing() {
     let db = TestDb::new().await;
     session::create_user(&db.pool, TEST_STATION, None, "boss", "boss-password-1", Role::Admin).await.unwrap();
-    let admin = session::login(&db.pool, &settings(), "boss", "boss-password-1").await.unwrap();
+    let admin = session::login(&db.pool, &session_settings(), "boss", "boss-password-1").await.unwrap();
     let product = ledger::add_product(
         &db.pool,
         &admin,

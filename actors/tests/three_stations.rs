@@ -20,7 +20,7 @@ use deadpool_postgres::tokio_postgres;
 use models::db::Target;
 use models::movements::new_request_id;
 use models::products::NewProduct;
-use models::testing::{TestDb, TEST_STATION};
+use models::testing::{face_fixture_people, faces_dir, TestDb, TEST_STATION};
 use models::{Error, MovementKind, Role};
 use rust_decimal::Decimal;
 
@@ -31,24 +31,10 @@ const STOCK_EACH: i64 = 150;
 const PRODUCTS: usize = 3;
 const PASSWORD: &str = "boss-password-1";
 
-fn faces_dir() -> PathBuf {
-    std::env::var("OMBOR_TEST_FACES")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/fixtures/faces"))
-}
-
 /// The first person of the fixtures: their photos, sorted.
 fn person() -> Vec<PathBuf> {
-    let mut people: Vec<PathBuf> = std::fs::read_dir(faces_dir())
-        .expect("the face fixtures (set OMBOR_TEST_FACES)")
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.is_dir())
-        .collect();
-    people.sort();
-    let mut photos: Vec<PathBuf> = std::fs::read_dir(&people[0]).unwrap().flatten().map(|e| e.path()).collect();
-    photos.sort();
-    assert!(photos.len() >= 6, "6 photos expected in {}", people[0].display());
+    let (name, photos) = face_fixture_people().swap_remove(0);
+    assert!(photos.len() >= 6, "6 photos expected of {name} in {}", faces_dir().display());
     photos
 }
 

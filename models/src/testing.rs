@@ -203,3 +203,28 @@ impl TestDb {
         (e.id, v.id)
     }
 }
+
+/// The face fixtures: `$OMBOR_TEST_FACES`, else `$OMBOR_FACES_DIR`, else `shared/fixtures/faces`
+/// beside the checkout — a folder per person, holding that person's photos.
+pub fn faces_dir() -> PathBuf {
+    std::env::var("OMBOR_TEST_FACES")
+        .or_else(|_| std::env::var("OMBOR_FACES_DIR"))
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/fixtures/faces"))
+}
+
+/// Each person of the face fixtures (the folder's name) with the paths of their photos, both sorted.
+pub fn face_fixture_people() -> Vec<(String, Vec<PathBuf>)> {
+    let mut people: Vec<(String, Vec<PathBuf>)> = std::fs::read_dir(faces_dir())
+        .expect("the face fixtures (set OMBOR_TEST_FACES)")
+        .flatten()
+        .filter(|e| e.path().is_dir())
+        .map(|e| {
+            let mut photos: Vec<PathBuf> = std::fs::read_dir(e.path()).unwrap().flatten().map(|e| e.path()).collect();
+            photos.sort();
+            (e.file_name().to_string_lossy().into_owned(), photos)
+        })
+        .collect();
+    people.sort();
+    people
+}

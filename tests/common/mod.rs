@@ -3,7 +3,7 @@
 #![allow(dead_code)]
 
 use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 
 pub fn ombor() -> Command {
@@ -45,12 +45,6 @@ pub fn json(out: &Output) -> serde_json::Value {
 pub fn postgres_processes_under(dir: &Path) -> Vec<String> {
     let out = Command::new("pgrep").args(["-a", "-f", &format!("postgres.*{}", dir.display())]).output().unwrap();
     String::from_utf8_lossy(&out.stdout).lines().map(String::from).collect()
-}
-
-pub fn faces_dir() -> PathBuf {
-    std::env::var("OMBOR_FACES_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures/faces"))
 }
 
 /// An Xvfb display with a window manager (keys typed by xdotool only arrive with one).

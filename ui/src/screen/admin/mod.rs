@@ -5,6 +5,7 @@ pub mod backups;
 pub mod people;
 pub mod products;
 pub mod reports;
+mod stock_list;
 
 use actors::session::AuthContext;
 use actors::Handles;

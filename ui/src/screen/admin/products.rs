@@ -16,10 +16,10 @@ use models::products::{NewProduct, ProductChange, ProductQuery};
 use models::{Category, Error, Product};
 use rust_decimal::Decimal;
 
+use super::stock_list::{self, PAGE};
 use crate::i18n::{error_text, row_error_text, tr, trf, Language, Text};
-use crate::{format, theme};
+use crate::theme;
 
-pub const PAGE: i64 = 50;
 /// Row errors of a refused import shown on screen (the rest are counted).
 const IMPORT_ERRORS_SHOWN: usize = 8;
 /// The Edit button column of the table (room for "Tahrirlash" / "Изменить").
@@ -439,27 +439,12 @@ impl Products {
         if let Some(f) = &self.form {
             col = col.push(self.form_view(lang, f));
         }
-        let header = row![
-            text(tr(lang, Text::Sku)).width(Length::FillPortion(2)),
-            text(tr(lang, Text::Name)).width(Length::FillPortion(4)),
-            text(tr(lang, Text::Category)).width(Length::FillPortion(2)),
-            text(tr(lang, Text::Stock)).width(Length::FillPortion(2)),
-            text(tr(lang, Text::MinStock)).width(Length::FillPortion(2)),
-        ]
-        .spacing(8);
+        let header = stock_list::header(lang);
         // The header keeps the Edit buttons' column free, so its titles stand over their values.
         let header = if self.may_manage() { header.push(space().width(EDIT_WIDTH)) } else { header };
         let mut table = column![header].spacing(6);
         for p in &self.rows {
-            let mut line = row![
-                text(&p.sku).width(Length::FillPortion(2)),
-                text(&p.name).width(Length::FillPortion(4)),
-                text(p.category.clone().unwrap_or_default()).width(Length::FillPortion(2)),
-                text(format::quantity(lang, p.stock, &p.unit)).width(Length::FillPortion(2)),
-                text(format::quantity(lang, p.min_stock, &p.unit)).width(Length::FillPortion(2)),
-            ]
-            .spacing(8)
-            .align_y(Alignment::Center);
+            let mut line = stock_list::line(lang, p).align_y(Alignment::Center);
             if self.may_manage() {
                 line = line.push(
                     button(text(tr(lang, Text::Edit)).size(theme::SMALL))
@@ -471,15 +456,7 @@ impl Products {
             }
             table = table.push(if p.is_low() { container(line).style(container::warning) } else { container(line) });
         }
-        let pager = row![
-            button(text("◀").size(theme::BODY)).padding([12, 24]).on_press_maybe((self.page > 0).then(|| Message::Page(self.page - 1))),
-            text(trf(lang, Text::PageOf, &[("page", &(self.page + 1).to_string())])).size(theme::BODY),
-            button(text("▶").size(theme::BODY))
-                .padding([12, 24])
-                .on_press_maybe((self.rows.len() as i64 == PAGE).then(|| Message::Page(self.page + 1))),
-        ]
-        .spacing(16)
-        .align_y(Alignment::Center);
+        let pager = stock_list::pager(lang, self.page, self.rows.len(), Message::Page);
         col.push(scrollable(table).height(Length::Fill)).push(pager).into()
     }
 

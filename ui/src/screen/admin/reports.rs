@@ -13,14 +13,13 @@ use models::permissions::{allowed, Action};
 use models::products::ProductQuery;
 use models::{Error, Movement, MovementKind, Product};
 
+use super::stock_list;
 use crate::i18n::{error_text, tr, trf, Language, Text};
 use crate::widget::chart;
 use crate::{format, theme};
 
 const ROWS: i64 = 200;
 const CHART_DAYS: i64 = 14;
-/// Stock lists are paged like the products tab: 10,000+ products never load at once.
-pub const STOCK_PAGE: i64 = 50;
 
 /// Which report the tab shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -125,7 +124,12 @@ impl Reports {
     /// One page of the stock or low-stock list.
     fn load_stock(&self) -> Task<Message> {
         let (view, page) = (self.view, self.stock_page);
-        let query = ProductQuery { low_only: view == View::LowStock, limit: STOCK_PAGE, offset: page * STOCK_PAGE, ..Default::default() };
+        let query = ProductQuery {
+            low_only: view == View::LowStock,
+            limit: stock_list::PAGE,
+            offset: page * stock_list::PAGE,
+            ..Default::default()
+        };
         let (ledger, auth) = (self.handles.ledger.clone(), self.auth.clone());
         Task::perform(
             async move { ledger.send(ledger::Products { auth, query }).await.unwrap_or_else(|e| Err(Error::Unavailable(e.to_string()))) },
@@ -388,39 +392,15 @@ impl Reports {
     }
 
     fn stock_view(&self, lang: Language) -> Element<'_, Message> {
-        let header = row![
-            text(tr(lang, Text::Sku)).width(Length::FillPortion(2)),
-            text(tr(lang, Text::Name)).width(Length::FillPortion(4)),
-            text(tr(lang, Text::Category)).width(Length::FillPortion(2)),
-            text(tr(lang, Text::Stock)).width(Length::FillPortion(2)),
-            text(tr(lang, Text::MinStock)).width(Length::FillPortion(2)),
-        ]
-        .spacing(8);
-        let mut table = column![header].spacing(6);
+        let mut table = column![stock_list::header(lang)].spacing(6);
         if self.view == View::LowStock && self.stock_rows.is_empty() && self.stock_page == 0 {
             table = table.push(text(tr(lang, Text::NoLowStock)).size(theme::BODY));
         }
         for p in &self.stock_rows {
-            let line = row![
-                text(&p.sku).width(Length::FillPortion(2)),
-                text(&p.name).width(Length::FillPortion(4)),
-                text(p.category.clone().unwrap_or_default()).width(Length::FillPortion(2)),
-                text(format::quantity(lang, p.stock, &p.unit)).width(Length::FillPortion(2)),
-                text(format::quantity(lang, p.min_stock, &p.unit)).width(Length::FillPortion(2)),
-            ]
-            .spacing(8);
+            let line = stock_list::line(lang, p);
             table = table.push(if p.is_low() { container(line).style(container::warning) } else { container(line) });
         }
-        let page = self.stock_page;
-        let pager = row![
-            button(text("◀").size(theme::BODY)).padding([12, 24]).on_press_maybe((page > 0).then(|| Message::StockPage(page - 1))),
-            text(trf(lang, Text::PageOf, &[("page", &(page + 1).to_string())])).size(theme::BODY),
-            button(text("▶").size(theme::BODY))
-                .padding([12, 24])
-                .on_press_maybe((self.stock_rows.len() as i64 == STOCK_PAGE).then(|| Message::StockPage(page + 1))),
-        ]
-        .spacing(16)
-        .align_y(Alignment::Center);
+        let pager = stock_list::pager(lang, self.stock_page, self.stock_rows.len(), Message::StockPage);
         column![scrollable(table).height(Length::Fill), pager].spacing(12).into()
     }
 
