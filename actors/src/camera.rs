@@ -49,9 +49,25 @@ pub enum CameraEvent {
         height: u32,
     },
     Frame(PreviewFrame),
-    /// No camera (or it was unplugged, or the video ended): the reason, in plain words.
-    /// The actor keeps trying to reconnect.
-    Unavailable(String),
+    /// No camera (or it was unplugged): why. The actor keeps trying to reconnect.
+    Unavailable(CameraProblem),
+}
+
+/// Why there is no picture: the screen words it in the user's language, the log in English.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum CameraProblem {
+    #[error("no camera configured (camera.source is empty)")]
+    NotConfigured,
+    #[error("{at}: no such camera or file")]
+    NotFound { at: String },
+    #[error("no camera at {at} (not connected, or in use by another program)")]
+    DeviceUnavailable { at: String },
+    #[error("{at}: cannot be opened as a video or image sequence")]
+    NotAVideo { at: String },
+    #[error("{at} stopped giving pictures (unplugged?); reconnecting")]
+    Stopped { at: String },
+    #[error("{at}: {detail}")]
+    Failed { at: String, detail: String },
 }
 
 /// Receive `CameraEvent`s (previews included) until the recipient goes away.
@@ -111,10 +127,10 @@ pub enum Source {
 }
 
 impl Source {
-    pub fn parse(source: &str) -> Result<Source, String> {
+    pub fn parse(source: &str) -> Result<Source, CameraProblem> {
         let s = source.trim();
         if s.is_empty() {
-            return Err("no camera configured (camera.source is empty)".into());
+            return Err(CameraProblem::NotConfigured);
         }
         if let Ok(i) = s.parse::<i32>() {
             return Ok(Source::Device(i));
@@ -142,14 +158,14 @@ impl Source {
     }
 }
 
-fn open(source: &Source, width: u32, height: u32) -> Result<videoio::VideoCapture, String> {
-    let fail = |e: opencv::Error| format!("{}: {}", source.describe(), e.message);
+fn open(source: &Source, width: u32, height: u32) -> Result<videoio::VideoCapture, CameraProblem> {
+    let fail = |e: opencv::Error| CameraProblem::Failed { at: source.describe(), detail: e.message };
     let cap = match source {
         Source::Device(i) => videoio::VideoCapture::new(*i, videoio::CAP_V4L2).map_err(fail)?,
         Source::Path(p) if source.is_image_sequence() => videoio::VideoCapture::from_file(p, videoio::CAP_IMAGES).map_err(fail)?,
         Source::Path(p) => {
             if !std::path::Path::new(p).exists() {
-                return Err(format!("{p}: no such camera or file"));
+                return Err(CameraProblem::NotFound { at: p.clone() });
             }
             videoio::VideoCapture::from_file(p, videoio::CAP_ANY).map_err(fail)?
         }
@@ -157,8 +173,8 @@ fn open(source: &Source, width: u32, height: u32) -> Result<videoio::VideoCaptur
     let mut cap = cap;
     if !cap.is_opened().unwrap_or(false) {
         return Err(match source {
-            Source::Device(_) => format!("no camera at {} (not connected, or in use by another program)", source.describe()),
-            Source::Path(p) => format!("{p}: cannot be opened as a video or image sequence"),
+            Source::Device(_) => CameraProblem::DeviceUnavailable { at: source.describe() },
+            Source::Path(p) => CameraProblem::NotAVideo { at: p.clone() },
         });
     }
     if source.is_device() {
@@ -172,9 +188,9 @@ fn open(source: &Source, width: u32, height: u32) -> Result<videoio::VideoCaptur
 
 /// Opens `source`, reads one frame and returns its size: for `ombor doctor`.
 pub fn probe(source: &str) -> Result<(u32, u32), String> {
-    let src = Source::parse(source)?;
+    let src = Source::parse(source).map_err(|e| e.to_string())?;
     let config = models::Config::default();
-    let mut cap = open(&src, config.camera.width, config.camera.height)?;
+    let mut cap = open(&src, config.camera.width, config.camera.height).map_err(|e| e.to_string())?;
     let mut frame = Mat::default();
     let ok = cap.read(&mut frame).map_err(|e| e.message)?;
     if !ok || frame.empty() {
@@ -252,7 +268,7 @@ impl Actor for Camera {
         let (settings, latest, stop) = (self.settings.clone(), self.latest.clone(), self.stop.clone());
         let spawned = std::thread::Builder::new().name("camera".into()).spawn(move || capture_loop(settings, latest, stop, addr));
         if let Err(e) = spawned {
-            self.publish(CameraEvent::Unavailable(format!("cannot start the camera thread: {e}")));
+            self.publish(CameraEvent::Unavailable(CameraProblem::Failed { at: "camera thread".into(), detail: e.to_string() }));
         }
     }
 
@@ -273,16 +289,16 @@ fn capture_loop(settings: CameraSettings, latest: Arc<LatestFrame>, stop: Arc<At
         }
     };
     let frame_every = Duration::from_millis(1000 / PREVIEW_FPS);
-    let mut last_reason = String::new();
+    let mut last_reason: Option<CameraProblem> = None;
     let mut replaying = false;
     while !stop.load(Ordering::Relaxed) && actor.connected() {
         let mut cap = match open(&source, settings.width, settings.height) {
             Ok(c) => c,
             Err(reason) => {
-                if reason != last_reason {
+                if last_reason.as_ref() != Some(&reason) {
                     tracing::warn!(%reason, "camera unavailable");
                     actor.do_send(Captured(CameraEvent::Unavailable(reason.clone())));
-                    last_reason = reason;
+                    last_reason = Some(reason);
                 }
                 std::thread::sleep(RECONNECT_EVERY);
                 continue;
@@ -303,7 +319,7 @@ fn capture_loop(settings: CameraSettings, latest: Arc<LatestFrame>, stop: Arc<At
                 connected = true;
             } else if !connected {
                 connected = true;
-                last_reason.clear();
+                last_reason = None;
                 tracing::info!(source = %source.describe(), width = frame.cols(), height = frame.rows(), "camera connected");
                 actor.do_send(Captured(CameraEvent::Connected { width: frame.cols() as u32, height: frame.rows() as u32 }));
             }
@@ -327,14 +343,15 @@ fn capture_loop(settings: CameraSettings, latest: Arc<LatestFrame>, stop: Arc<At
             continue;
         }
         replaying = false;
-        let reason = if source.is_device() {
-            format!("{} stopped giving pictures (unplugged?); reconnecting", source.describe())
+        let reason = if connected {
+            CameraProblem::Stopped { at: source.describe() }
         } else {
-            format!("{} ended; replaying", source.describe())
+            // Opened, but not one picture came.
+            CameraProblem::NotAVideo { at: source.describe() }
         };
-        if connected || reason != last_reason {
+        if connected || last_reason.as_ref() != Some(&reason) {
             actor.do_send(Captured(CameraEvent::Unavailable(reason.clone())));
-            last_reason = reason;
+            last_reason = Some(reason);
         }
         if source.is_device() || !connected {
             std::thread::sleep(RECONNECT_EVERY);

@@ -56,7 +56,49 @@ pub enum FaceEvent {
         frames: usize,
     },
     /// Something is wrong that the person cannot fix by moving (no camera, no model, database).
-    Failed(String),
+    Failed(FaceProblem),
+}
+
+/// Why a face check or enrolment cannot go on: the screen words it in the user's language,
+/// the log in English.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum FaceProblem {
+    #[error("the camera gives no picture")]
+    NoPicture,
+    #[error("no camera: {0}")]
+    NoCamera(String),
+    #[error("the face recognizer is not ready: {0}")]
+    NotReady(String),
+    /// The sface models are missing or wrong; lbph works meanwhile.
+    #[error("{0} — using the weaker lbph backend meanwhile")]
+    WeakerBackend(String),
+    #[error("enrolment stopped: only {good} good frames of {needed} in {secs} s")]
+    TooFewGoodFrames { good: usize, needed: usize, secs: u64 },
+    #[error("the face was saved but the database was not updated: {0}")]
+    NotShared(String),
+    #[error(transparent)]
+    Database(models::Error),
+    /// OpenCV failed on a frame (the detail is technical).
+    #[error("{0}")]
+    Engine(String),
+}
+
+impl FaceProblem {
+    /// For an error that is also returned to the caller.
+    pub fn from_ref(e: &FaceError) -> Self {
+        match e {
+            FaceError::NoCamera(why) => FaceProblem::NoCamera(why.clone()),
+            FaceError::NotReady(why) => FaceProblem::NotReady(why.clone()),
+            FaceError::Database(e) => FaceProblem::Database(e.clone()),
+            other => FaceProblem::Engine(other.to_string()),
+        }
+    }
+}
+
+impl From<FaceError> for FaceProblem {
+    fn from(e: FaceError) -> Self {
+        FaceProblem::from_ref(&e)
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -470,7 +512,7 @@ fn worker(config: models::Config, frames: Option<Arc<LatestFrame>>, rx: std_mpsc
                 "face recognizer ready"
             );
             if let Some(w) = s.warning() {
-                actor.do_send(WorkerReport::Event(FaceEvent::Failed(w.to_string())));
+                actor.do_send(WorkerReport::Event(FaceEvent::Failed(FaceProblem::WeakerBackend(w.to_string()))));
             }
             // Reading the ONNX files left large freed buffers behind.
             crate::memory::give_back_free_memory();
@@ -478,7 +520,7 @@ fn worker(config: models::Config, frames: Option<Arc<LatestFrame>>, rx: std_mpsc
         }
         Err(e) => {
             tracing::error!(error = %e, "face recognizer unavailable");
-            actor.do_send(WorkerReport::Event(FaceEvent::Failed(e.to_string())));
+            actor.do_send(WorkerReport::Event(FaceEvent::Failed(e.into())));
             None
         }
     };
@@ -509,12 +551,12 @@ fn worker(config: models::Config, frames: Option<Arc<LatestFrame>>, rx: std_mpsc
             Some(Command::Start(j)) => match service.as_mut() {
                 Some(s) => {
                     if let Err(e) = s.reload_if_changed() {
-                        report(FaceEvent::Failed(e.to_string()));
+                        report(FaceEvent::Failed(e.into()));
                     }
                     last_picture = Instant::now();
                     job = Some(j);
                 }
-                None => report(FaceEvent::Failed(not_ready().to_string())),
+                None => report(FaceEvent::Failed(not_ready().into())),
             },
             Some(Command::Cancel) => job = None,
             Some(Command::Remove { employee_id, reply }) => {
@@ -543,7 +585,7 @@ fn worker(config: models::Config, frames: Option<Arc<LatestFrame>>, rx: std_mpsc
         let (Some(j), Some(s), Some(frames)) = (job.as_mut(), service.as_mut(), frames.as_ref()) else { continue };
         let Some((n, frame)) = frames.next_after(last_frame, Duration::from_millis(200)) else {
             if last_picture.elapsed() > NO_PICTURE_TIMEOUT {
-                report(FaceEvent::Failed("the camera gives no picture".into()));
+                report(FaceEvent::Failed(FaceProblem::NoPicture));
                 job = None;
             }
             continue;
@@ -553,7 +595,7 @@ fn worker(config: models::Config, frames: Option<Arc<LatestFrame>>, rx: std_mpsc
         let a = match s.engine.analyse(&frame) {
             Ok(a) => a,
             Err(e) => {
-                report(FaceEvent::Failed(e));
+                report(FaceEvent::Failed(FaceProblem::Engine(e)));
                 job = None;
                 continue;
             }
@@ -584,15 +626,15 @@ fn worker(config: models::Config, frames: Option<Arc<LatestFrame>>, rx: std_mpsc
                             let templates = crate::face::shared::templates_of(&s.engine.gallery, employee_id);
                             actor.do_send(WorkerReport::Enrolled { auth, employee_id, frames, templates })
                         }
-                        Err(e) => report(FaceEvent::Failed(e.to_string())),
+                        Err(e) => report(FaceEvent::Failed(e.into())),
                     }
                     job = None;
                 } else if started.elapsed() > ENROL_TIMEOUT {
-                    report(FaceEvent::Failed(format!(
-                        "enrolment stopped: only {} good frames of {needed} in {} s",
-                        templates.len(),
-                        ENROL_TIMEOUT.as_secs()
-                    )));
+                    report(FaceEvent::Failed(FaceProblem::TooFewGoodFrames {
+                        good: templates.len(),
+                        needed: *needed,
+                        secs: ENROL_TIMEOUT.as_secs(),
+                    }));
                     job = None;
                 }
             }
@@ -617,7 +659,7 @@ impl Handler<WorkerReport> for FaceRecognizer {
                             let _ = act.send(Command::Remove { employee_id: id, reply });
                             act.publish(FaceEvent::NotRecognised);
                         }
-                        Err(e) => act.publish(FaceEvent::Failed(e.to_string())),
+                        Err(e) => act.publish(FaceEvent::Failed(e.into())),
                     },
                 ));
             }
@@ -629,7 +671,7 @@ impl Handler<WorkerReport> for FaceRecognizer {
                         .into_actor(self)
                         .map(move |res, act, _| match res {
                             Ok(()) => act.publish(FaceEvent::Enrolled { employee_id, frames }),
-                            Err(e) => act.publish(FaceEvent::Failed(format!("the face was saved but the database was not updated: {e}"))),
+                            Err(e) => act.publish(FaceEvent::Failed(FaceProblem::NotShared(e.to_string()))),
                         }),
                 );
             }
@@ -659,7 +701,7 @@ impl Handler<StartVerification> for FaceRecognizer {
             }))
         })();
         if let Err(e) = &started {
-            self.publish(FaceEvent::Failed(e.to_string()));
+            self.publish(FaceEvent::Failed(FaceProblem::from_ref(e)));
         }
         started
     }
@@ -696,7 +738,7 @@ impl Handler<StartEnrolment> for FaceRecognizer {
                     }))
                 });
                 if let Err(e) = &res {
-                    act.publish(FaceEvent::Failed(e.to_string()));
+                    act.publish(FaceEvent::Failed(FaceProblem::from_ref(e)));
                 }
                 res
             }),

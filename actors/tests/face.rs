@@ -174,7 +174,10 @@ async fn camera_streams_an_image_sequence() {
     let (tx, mut rx) = futures::channel::mpsc::channel(8);
     missing.send(SubscribeCamera(actors::subscribers::forward_to_channel(tx))).await.unwrap();
     match tokio::time::timeout(Duration::from_secs(10), rx.next()).await.unwrap().unwrap() {
-        CameraEvent::Unavailable(why) => assert!(why.contains("no such camera or file"), "{why}"),
+        CameraEvent::Unavailable(why) => {
+            assert_eq!(why, actors::camera::CameraProblem::NotFound { at: "/nonexistent/video.mp4".into() });
+            assert!(why.to_string().contains("no such camera or file"), "{why}");
+        }
         other => panic!("{other:?}"),
     }
     assert!(actors::camera::probe("/nonexistent/video.mp4").is_err());

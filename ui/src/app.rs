@@ -19,7 +19,7 @@ use models::permissions::{allowed, Action};
 use models::{Error, Product, Role};
 
 use crate::face_link::{FaceLink, FaceUpdate};
-use crate::i18n::{error_text, tr, trf, Language, Text};
+use crate::i18n::{camera_problem_text, error_text, tr, trf, Language, Text};
 use crate::screen::admin::{self, Admin};
 use crate::screen::confirm::{self, Confirm};
 use crate::screen::face::{self, FaceScreen};
@@ -653,13 +653,13 @@ impl Kiosk {
         match &update {
             FaceUpdate::CameraConnected { .. } | FaceUpdate::Frame(_) => self.status.camera = Health::Ok,
             FaceUpdate::CameraUnavailable(why) => {
-                self.status.camera = Health::Down(trf(self.language, Text::CameraMissing, &[("reason", why)]));
+                self.status.camera = Health::Down(camera_problem_text(self.language, why));
             }
             _ => {}
         }
         let mut admin_task = Task::none();
         match &mut self.screen {
-            Screen::Face(f) => f.apply(&update),
+            Screen::Face(f) => f.apply(&update, self.language),
             Screen::Admin(a) => admin_task = a.face_update(&update, self.language).map(Message::Admin),
             _ => {}
         }

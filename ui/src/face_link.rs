@@ -21,12 +21,12 @@ use crate::widget::preview::{FaceRect, Preview};
 pub enum FaceUpdate {
     CameraConnected { width: u32, height: u32 },
     Frame(Preview),
-    CameraUnavailable(String),
+    CameraUnavailable(actors::camera::CameraProblem),
     Progress { done: u32, needed: u32, hint: Option<Hint> },
     Verified(Verification),
     NotRecognised,
     Enrolled { employee_id: i64, frames: usize },
-    Failed(String),
+    Failed(actors::face_recognizer::FaceProblem),
 }
 
 /// What the person in front of the camera should change (translated by the face screen).

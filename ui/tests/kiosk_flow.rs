@@ -237,3 +237,19 @@ async fn a_failed_backup_is_shown_in_its_tab_and_as_a_banner() {
     assert!(h.shows(&banner), "a banner for everyone");
     assert_eq!(h.kiosk.status.last_backup.as_deref(), Some(ui::i18n::trf(lang, Text::BackupFailedAt, &[("when", &when)]).as_str()));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_camera_problem_is_said_in_the_user_s_language_and_blocks_movements() {
+    let mut h = Harness::new(|_| {}).await;
+    h.product("QR-6", "Bolt", 4, 0).await;
+    h.log_in(Role::Operator).await;
+    h.camera_connected().await;
+    let unplugged = actors::camera::CameraProblem::Stopped { at: "/dev/video0".into() };
+    h.send(Message::FaceUpdate(FaceUpdate::CameraUnavailable(unplugged))).await;
+    // Uzbek by default, the reason included — not the camera actor's English words.
+    let said = "/dev/video0 tasvir bermay qo'ydi (kabel uzildimi?); qayta ulanmoqda";
+    assert!(h.shows(&format!("✗ {}: {said}", h.t(Text::Camera))), "the lock screen's camera status");
+    h.scan("QR-6").await;
+    assert!(!h.shows(h.t(Text::In)), "no IN/OUT without a camera");
+    assert!(h.shows(&ui::i18n::trf(h.kiosk.language, Text::MovementsBlocked, &[("reason", said)])), "the reason on the card");
+}

@@ -6,6 +6,8 @@ mod en;
 mod ru;
 mod uz;
 
+use actors::camera::CameraProblem;
+use actors::face_recognizer::FaceProblem;
 use models::import::{RowError, RowProblem};
 use models::Error;
 
@@ -74,7 +76,19 @@ pub enum Text {
     HintTooSmall,
     HintTooDark,
     HintBlurry,
-    CameraMissing,
+    CamNotConfigured,
+    CamNotFound,
+    CamDeviceUnavailable,
+    CamNotAVideo,
+    CamStopped,
+    CamFailed,
+    FaceNoPicture,
+    FaceNoCamera,
+    FaceNotReady,
+    FaceWeakerBackend,
+    FaceTooFewFrames,
+    FaceNotShared,
+    FaceEngine,
     CameraBanner,
     DatabaseDown,
     Sku,
@@ -260,7 +274,19 @@ pub const ALL_TEXTS: &[Text] = &[
     Text::HintTooSmall,
     Text::HintTooDark,
     Text::HintBlurry,
-    Text::CameraMissing,
+    Text::CamNotConfigured,
+    Text::CamNotFound,
+    Text::CamDeviceUnavailable,
+    Text::CamNotAVideo,
+    Text::CamStopped,
+    Text::CamFailed,
+    Text::FaceNoPicture,
+    Text::FaceNoCamera,
+    Text::FaceNotReady,
+    Text::FaceWeakerBackend,
+    Text::FaceTooFewFrames,
+    Text::FaceNotShared,
+    Text::FaceEngine,
     Text::CameraBanner,
     Text::DatabaseDown,
     Text::Sku,
@@ -459,6 +485,34 @@ pub fn error_text(lang: Language, e: &Error) -> String {
         Error::Invalid(d) => trf(lang, Text::ErrInvalid, &[("detail", d)]),
         Error::Unavailable(_) => tr(lang, Text::ErrUnavailable).into(),
         Error::Database(d) => trf(lang, Text::ErrDatabase, &[("detail", d)]),
+    }
+}
+
+/// Why the camera gives no picture, in the user's language.
+pub fn camera_problem_text(lang: Language, p: &CameraProblem) -> String {
+    match p {
+        CameraProblem::NotConfigured => tr(lang, Text::CamNotConfigured).into(),
+        CameraProblem::NotFound { at } => trf(lang, Text::CamNotFound, &[("at", at)]),
+        CameraProblem::DeviceUnavailable { at } => trf(lang, Text::CamDeviceUnavailable, &[("at", at)]),
+        CameraProblem::NotAVideo { at } => trf(lang, Text::CamNotAVideo, &[("at", at)]),
+        CameraProblem::Stopped { at } => trf(lang, Text::CamStopped, &[("at", at)]),
+        CameraProblem::Failed { at, detail } => trf(lang, Text::CamFailed, &[("at", at), ("detail", detail)]),
+    }
+}
+
+/// Why a face check or enrolment cannot go on, in the user's language.
+pub fn face_problem_text(lang: Language, p: &FaceProblem) -> String {
+    match p {
+        FaceProblem::NoPicture => tr(lang, Text::FaceNoPicture).into(),
+        FaceProblem::NoCamera(d) => trf(lang, Text::FaceNoCamera, &[("detail", d)]),
+        FaceProblem::NotReady(d) => trf(lang, Text::FaceNotReady, &[("detail", d)]),
+        FaceProblem::WeakerBackend(d) => trf(lang, Text::FaceWeakerBackend, &[("detail", d)]),
+        FaceProblem::TooFewGoodFrames { good, needed, secs } => {
+            trf(lang, Text::FaceTooFewFrames, &[("good", &good.to_string()), ("needed", &needed.to_string()), ("secs", &secs.to_string())])
+        }
+        FaceProblem::NotShared(d) => trf(lang, Text::FaceNotShared, &[("detail", d)]),
+        FaceProblem::Database(e) => error_text(lang, e),
+        FaceProblem::Engine(d) => trf(lang, Text::FaceEngine, &[("detail", d)]),
     }
 }
 

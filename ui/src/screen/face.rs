@@ -7,7 +7,7 @@ use models::MovementKind;
 use rust_decimal::Decimal;
 
 use crate::face_link::{FaceUpdate, Hint};
-use crate::i18n::{tr, trf, Language, Text};
+use crate::i18n::{camera_problem_text, face_problem_text, tr, trf, Language, Text};
 use crate::widget::big_button;
 use crate::widget::preview::{self, Preview};
 use crate::{format, theme};
@@ -60,7 +60,7 @@ impl FaceScreen {
     }
 
     /// What the camera and the recognizer report while this screen is open.
-    pub fn apply(&mut self, update: &FaceUpdate) {
+    pub fn apply(&mut self, update: &FaceUpdate, lang: Language) {
         match update {
             FaceUpdate::Frame(f) => self.frame = Some(f.clone()),
             FaceUpdate::Progress { done, needed, hint } => {
@@ -69,7 +69,8 @@ impl FaceScreen {
                 self.hint = *hint;
             }
             FaceUpdate::NotRecognised => self.outcome = Outcome::NotRecognised,
-            FaceUpdate::Failed(why) | FaceUpdate::CameraUnavailable(why) => self.outcome = Outcome::Failed(why.clone()),
+            FaceUpdate::Failed(why) => self.outcome = Outcome::Failed(face_problem_text(lang, why)),
+            FaceUpdate::CameraUnavailable(why) => self.outcome = Outcome::Failed(camera_problem_text(lang, why)),
             FaceUpdate::CameraConnected { .. } | FaceUpdate::Verified(_) | FaceUpdate::Enrolled { .. } => {}
         }
     }

@@ -10,7 +10,7 @@ use models::{Employee, Error, Role, User};
 
 use crate::app::role_text;
 use crate::face_link::{FaceLink, FaceUpdate};
-use crate::i18n::{error_text, tr, trf, Language, Text};
+use crate::i18n::{camera_problem_text, error_text, face_problem_text, tr, trf, Language, Text};
 use crate::widget::preview::{self, Preview};
 use crate::{format, theme};
 
@@ -89,8 +89,13 @@ impl People {
                 self.enrolment = None;
                 return self.load_employees();
             }
-            FaceUpdate::Failed(why) | FaceUpdate::CameraUnavailable(why) => {
-                self.error = Some(trf(lang, Text::FaceFailed, &[("reason", why)]));
+            FaceUpdate::Failed(_) | FaceUpdate::CameraUnavailable(_) => {
+                let why = match update {
+                    FaceUpdate::Failed(p) => face_problem_text(lang, p),
+                    FaceUpdate::CameraUnavailable(p) => camera_problem_text(lang, p),
+                    _ => String::new(),
+                };
+                self.error = Some(trf(lang, Text::FaceFailed, &[("reason", &why)]));
                 self.enrolment = None;
             }
             _ => {}
