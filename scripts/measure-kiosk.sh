@@ -15,10 +15,10 @@ chmod 755 "$tmp"
 data="$tmp/data"; mkdir -p "$data" "$tmp/frames"; chmod 755 "$data"
 faces="${OMBOR_FACES_DIR:-../shared/fixtures/faces}"
 if [ -d "$faces/John_Simm" ]; then
-    # A real face nobody enrolled, in 1280×720 frames: the face check runs (detection and
+    # A real face nobody enrolled, in 1280×720 frames (FRAME_SIZE=640x480: a camera set to that): the face check runs (detection and
     # embedding on every frame) and stays open with the preview until its timeout.
     for i in 1 2 3 4 5 6; do
-        convert "$faces/John_Simm/0$i.jpg" -resize 320x320 -background gray55 -gravity center -extent 1280x720 "$tmp/frames/$(printf %03d "$i").png"
+        convert "$faces/John_Simm/0$i.jpg" -resize 320x320 -background gray55 -gravity center -extent "${FRAME_SIZE:-1280x720}" "$tmp/frames/$(printf %03d "$i").png"
     done
 else
     for i in $(seq 1 60); do

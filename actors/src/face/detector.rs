@@ -1,8 +1,7 @@
 //! Finding faces in a frame: CenterFace through OpenCV's dnn (box + 5 landmarks), or the Haar
 //! cascade of opencv-data (box only) for the LBPH fallback.
 
-use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use opencv::core::{Mat, Rect, Rect2f, Scalar, Size, Vector, CV_32F};
 use opencv::prelude::*;
@@ -17,42 +16,35 @@ pub(crate) struct Detection {
     pub score: f32,
 }
 
-/// Faces are looked for on a copy whose longer side is this many pixels: a 720p face at arm's
-/// length is still ≈ 50 px there, and detection stays a few milliseconds.
-const DETECT_LONG_SIDE: f32 = 192.0;
+/// Faces are looked for on a copy that fits this network input (multiples of 32), scaled
+/// without distortion and padded at the right or bottom: a 640×480 frame becomes 171×128
+/// (a face at arm's length ≈ 35–45 px), a 1280×720 one 192×108. One size for every frame
+/// keeps one network (OpenCV 4.6 needs one per input size) and the cost fixed.
+const DETECT_INPUT: (i32, i32) = (192, 128);
 const CENTERFACE_MIN_SCORE: f32 = 0.5;
 const NMS_IOU: f32 = 0.3;
 
 pub(crate) struct CenterFace {
-    path: PathBuf,
-    /// One network per input size: OpenCV 4.6 returns wrong outputs when a network that already
-    /// ran is fed a second size.
-    nets: HashMap<(i32, i32), dnn::Net>,
+    net: dnn::Net,
 }
 
 impl CenterFace {
+    /// Loads the network now, so a broken file fails at start, not at the first face.
     pub fn load(path: &Path) -> opencv::Result<CenterFace> {
-        let mut c = CenterFace { path: path.to_path_buf(), nets: HashMap::new() };
-        // Load once now so a broken file fails at start, not at the first face.
-        c.net_for(192, 160)?;
-        Ok(c)
-    }
-
-    fn net_for(&mut self, w: i32, h: i32) -> opencv::Result<&mut dnn::Net> {
-        if !self.nets.contains_key(&(w, h)) {
-            let net = dnn::read_net_from_onnx(&self.path)?;
-            self.nets.insert((w, h), net);
-        }
-        Ok(self.nets.get_mut(&(w, h)).expect("inserted"))
+        Ok(CenterFace { net: dnn::read_net_from_onnx(path)? })
     }
 
     pub fn detect(&mut self, bgr: &Mat) -> opencv::Result<Vec<Detection>> {
         let (w, h) = (bgr.cols(), bgr.rows());
-        let scale = DETECT_LONG_SIDE / w.max(h) as f32;
-        let round32 = |v: f32| (((v / 32.0).ceil() as i32) * 32).max(32);
-        let (tw, th) = (round32(w as f32 * scale), round32(h as f32 * scale));
-        let blob = dnn::blob_from_image(bgr, 1.0, Size::new(tw, th), Scalar::default(), true, false, CV_32F)?;
-        let net = self.net_for(tw, th)?;
+        let (tw, th) = DETECT_INPUT;
+        let scale = (tw as f32 / w as f32).min(th as f32 / h as f32);
+        let (sw, sh) = (((w as f32 * scale).round() as i32).clamp(1, tw), ((h as f32 * scale).round() as i32).clamp(1, th));
+        let mut small = Mat::default();
+        imgproc::resize(bgr, &mut small, Size::new(sw, sh), 0.0, 0.0, imgproc::INTER_LINEAR)?;
+        let mut padded = Mat::default();
+        opencv::core::copy_make_border(&small, &mut padded, 0, th - sh, 0, tw - sw, opencv::core::BORDER_CONSTANT, Scalar::default())?;
+        let blob = dnn::blob_from_image(&padded, 1.0, Size::new(tw, th), Scalar::default(), true, false, CV_32F)?;
+        let net = &mut self.net;
         net.set_input(&blob, "", 1.0, Scalar::default())?;
         let names: Vector<String> = Vector::from_iter(["537", "538", "539", "540"]);
         let mut outs: Vector<Mat> = Vector::new();
@@ -64,7 +56,8 @@ impl CenterFace {
         if heat.len() < plane || scales.len() < 2 * plane || offsets.len() < 2 * plane || marks.len() < 10 * plane {
             return Err(opencv::Error::new(opencv::core::StsBadSize, "CenterFace outputs have an unexpected size".to_string()));
         }
-        let (sx, sy) = (w as f32 / tw as f32, h as f32 / th as f32);
+        // Back to frame pixels: the same scale both ways; the padding is right and bottom.
+        let (sx, sy) = (1.0 / scale, 1.0 / scale);
         let mut found = Vec::new();
         for gy in 0..gh {
             for gx in 0..gw {
@@ -128,6 +121,9 @@ fn non_max_suppression(mut found: Vec<Detection>) -> Vec<Detection> {
     kept
 }
 
+/// The Haar cascade looks at a grey copy whose longer side is this many pixels.
+const HAAR_LONG_SIDE: f32 = 192.0;
+
 pub(crate) const HAAR_CASCADE: &str = "/usr/share/opencv4/haarcascades/haarcascade_frontalface_default.xml";
 
 pub(crate) struct Haar {
@@ -148,7 +144,7 @@ impl Haar {
 
     pub fn detect(&mut self, bgr: &Mat) -> opencv::Result<Vec<Detection>> {
         let (w, h) = (bgr.cols(), bgr.rows());
-        let scale = (DETECT_LONG_SIDE / w.max(h) as f32).min(1.0);
+        let scale = (HAAR_LONG_SIDE / w.max(h) as f32).min(1.0);
         let mut gray = Mat::default();
         imgproc::cvt_color_def(bgr, &mut gray, imgproc::COLOR_BGR2GRAY)?;
         let mut small = Mat::default();
