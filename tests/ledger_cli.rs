@@ -227,4 +227,18 @@ async fn movement_history_filters_by_station() {
     assert_eq!(stations(&["movement", "list", "--station", "gate-2", "--json"]), ["gate-2", "gate-2"]);
     assert_eq!(stations(&["report", "movements", "--station", "dock-1", "--format", "json"]), ["dock-1"]);
     assert_eq!(stations(&["movement", "list", "--json"]).len(), 3);
+    // The daily totals of one station count only its movements.
+    let password = write_tmp(&data, &format!("{}\n", models::testing::TEST_PASSWORD));
+    let daily = |station: &str| -> serde_json::Value {
+        json(&run_ok(
+            ombor()
+                .args(["report", "daily", "--station", station, "--format", "json", "--user", &user, "--password-stdin"])
+                .env("OMBOR_DATA_DIR", data.path())
+                .env("OMBOR_DATABASE_URL", &url)
+                .stdin(std::fs::File::open(&password).unwrap()),
+        ))
+    };
+    assert_eq!(daily("gate-2")[0]["movements"], 2, "{}", daily("gate-2"));
+    assert_eq!(daily("dock-1")[0]["movements"], 1);
+    assert_eq!(daily("nowhere").as_array().map(Vec::len), Some(0));
 }

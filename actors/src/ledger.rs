@@ -381,7 +381,7 @@ impl Handler<DailyTotals> for Ledger {
             msg.auth.require(Action::ViewReports)?;
             as_user!(pool, msg.auth, Action::ViewReports, |tx| {
                 models::permissions::authorize(&*tx, Action::ViewReports).await?;
-                movements::daily_totals(&*tx, msg.from, msg.to, None).await?
+                movements::daily_totals(&*tx, msg.from, msg.to, None, None).await?
             })
         })
     }

@@ -168,20 +168,23 @@ pub struct DailyTotal {
     pub out_quantity: Decimal,
 }
 
-/// IN and OUT totals per day (local to the database's time zone) in [from, to).
+/// IN and OUT totals per day (local to the database's time zone) in [from, to), of one product
+/// and/or one station when given.
 pub async fn daily_totals(
     c: &impl GenericClient,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
     product_id: Option<i64>,
+    station: Option<&str>,
 ) -> Result<Vec<DailyTotal>> {
     let rows = c
         .query(
             "SELECT created_at::date AS day, count(*),
                     coalesce(sum(quantity) FILTER (WHERE kind = 'in'), 0), coalesce(sum(quantity) FILTER (WHERE kind = 'out'), 0)
                FROM movements WHERE created_at >= $1 AND created_at < $2 AND ($3::bigint IS NULL OR product_id = $3)
+                AND ($4::text IS NULL OR station = $4)
               GROUP BY 1 ORDER BY 1",
-            &[&from, &to, &product_id],
+            &[&from, &to, &product_id, &station],
         )
         .await?;
     Ok(rows

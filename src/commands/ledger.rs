@@ -316,7 +316,9 @@ pub fn report(db: &Db, cmd: ReportCommand) -> anyhow::Result<()> {
         ReportCommand::Daily { filters, .. } => filter(db, &filters).and_then(|f| {
             let to = f.to.unwrap_or_else(Utc::now);
             let from = f.from.unwrap_or(to - chrono::Duration::days(30));
-            let days = db.run(async { models::movements::daily_totals(&**db.pool.get().await?, from, to, f.product_id).await })?;
+            let days = db.run(async {
+                models::movements::daily_totals(&**db.pool.get().await?, from, to, f.product_id, f.station.as_deref()).await
+            })?;
             let rows = days
                 .iter()
                 .map(|d| vec![d.day.to_string(), d.movements.to_string(), d.in_quantity.to_string(), d.out_quantity.to_string()])
