@@ -87,8 +87,8 @@ pub async fn post_with_request_id(
     loop {
         let attempt: Result<Posted, Error> = async {
             as_user!(pool, auth, Action::PostMovement, |tx| {
-                let current = products::get(&*tx, req.product_id).await?;
-                movements::check_quantity(req.quantity, Some(current.unit_decimals as u32))?;
+                // The database checks the product, its unit's decimals and the stock (one
+                // round trip fewer than reading the product first).
                 let movement = movements::post_once(
                     &*tx,
                     &PostMovement {

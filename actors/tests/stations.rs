@@ -39,6 +39,10 @@ async fn a_request_id_posts_once_and_a_server_crash_loses_nothing() {
     let other = PostRequest { quantity: Decimal::TWO, ..req.clone() };
     let e = ledger::post_with_request_id(&db.pool, "dock", &admin, &other, &id, Duration::ZERO).await.unwrap_err();
     assert!(matches!(e, Error::Duplicate(_)), "a reused id for another movement is refused: {e:?}");
+    // A fraction of a unit counted in whole pieces is refused by the database, nothing saved.
+    let half = PostRequest { quantity: Decimal::new(15, 1), ..req.clone() };
+    let e = ledger::post_with_request_id(&db.pool, "dock", &admin, &half, &new_request_id(), Duration::ZERO).await.unwrap_err();
+    assert!(matches!(e, Error::InvalidQuantity(_)), "1.5 pcs: {e:?}");
 
     // 24 postings in flight while the server is killed and comes back 2 s later.
     let mut tasks = vec![];
