@@ -10,10 +10,15 @@ use common::*;
 use models::testing::faces_dir;
 
 fn start_kiosk(x: &XDisplay, data: &std::path::Path) -> std::process::Child {
+    // No webcam on a test machine: the kiosk runs without a camera (and says so).
+    start_kiosk_with_camera(x, data, "")
+}
+
+/// `camera`: the camera source (an image sequence pattern here).
+fn start_kiosk_with_camera(x: &XDisplay, data: &std::path::Path, camera: &str) -> std::process::Child {
     ombor()
         .env("DISPLAY", &x.name)
-        // No webcam on a test machine: the kiosk runs without a camera (and says so).
-        .env("OMBOR_CAMERA_SOURCE", "")
+        .env("OMBOR_CAMERA_SOURCE", camera)
         .env("OMBOR_DATA_DIR", data)
         .env("OMBOR_UI_FULLSCREEN", "false")
         .env("OMBOR_LOG", "info")
@@ -226,16 +231,7 @@ fn a_worker_records_an_in_movement_with_scan_face_and_taps() {
         assert!(made.success());
     }
 
-    let mut kiosk = ombor()
-        .env("DISPLAY", &x.name)
-        .env("OMBOR_CAMERA_SOURCE", frames.join("%03d.png"))
-        .env("OMBOR_DATA_DIR", d)
-        .env("OMBOR_UI_FULLSCREEN", "false")
-        .env("OMBOR_LOG", "info")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::fs::File::create(d.join("kiosk.stderr")).unwrap())
-        .spawn()
-        .unwrap();
+    let mut kiosk = start_kiosk_with_camera(&x, d, &frames.join("%03d.png").display().to_string());
     assert!(x.wait_for_window("Ombor Nazorat", Duration::from_secs(60)), "no window; log:\n{}", log(d));
     assert!(wait_for_log(d, "face recognizer ready", 1, Duration::from_secs(60)), "face models load; log:\n{}", log(d));
     assert!(wait_for_log(d, "camera connected", 1, Duration::from_secs(30)), "log:\n{}", log(d));
