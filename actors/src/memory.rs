@@ -3,7 +3,7 @@
 //! glibc keeps freed memory for reuse: one arena per thread, and after a large block is freed
 //! its mmap threshold rises so later large blocks (camera frames, network buffers) come from
 //! the heap and stay resident. Measured on the kiosk (release, 720p image-sequence camera,
-//! SFace): 246 MiB resident after a face confirmation with the defaults, 198 MiB with these.
+//! SFace): 241 MiB resident after a face confirmation with the defaults, 195 MiB with these.
 
 /// Called once at the start of the kiosk, before its threads start.
 pub fn keep_heap_small() {
