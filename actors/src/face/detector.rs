@@ -85,6 +85,19 @@ impl CenterFace {
     }
 }
 
+/// The face box clamped to the frame, in grey (what LBPH and the quality gate look at).
+pub(crate) fn grey_face(bgr: &Mat, face: &Detection) -> opencv::Result<Mat> {
+    let (w, h) = (bgr.cols(), bgr.rows());
+    let x = (face.rect.x.round() as i32).clamp(0, w - 1);
+    let y = (face.rect.y.round() as i32).clamp(0, h - 1);
+    let rw = (face.rect.width.round() as i32).clamp(1, w - x);
+    let rh = (face.rect.height.round() as i32).clamp(1, h - y);
+    let roi = Mat::roi(bgr, Rect::new(x, y, rw, rh))?;
+    let mut gray = Mat::default();
+    imgproc::cvt_color_def(&roi, &mut gray, imgproc::COLOR_BGR2GRAY)?;
+    Ok(gray)
+}
+
 /// The Mat's floats in memory order (a network output is continuous).
 fn floats(m: &Mat) -> opencv::Result<Vec<f32>> {
     if m.typ() != CV_32F || !m.is_continuous() {

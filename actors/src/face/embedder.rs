@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use opencv::core::{Mat, Ptr, Rect, Size, Vector, CV_32F};
+use opencv::core::{Mat, Ptr, Size, Vector, CV_32F};
 use opencv::prelude::*;
 use opencv::{face, imgproc, objdetect};
 
@@ -70,14 +70,7 @@ impl Embedder {
 
 /// Grey, equalised, fixed-size crop of the face box, clamped to the frame.
 fn lbph_crop(bgr: &Mat, face: &Detection) -> opencv::Result<Mat> {
-    let (w, h) = (bgr.cols(), bgr.rows());
-    let x = (face.rect.x.round() as i32).clamp(0, w - 1);
-    let y = (face.rect.y.round() as i32).clamp(0, h - 1);
-    let rw = (face.rect.width.round() as i32).clamp(1, w - x);
-    let rh = (face.rect.height.round() as i32).clamp(1, h - y);
-    let roi = Mat::roi(bgr, Rect::new(x, y, rw, rh))?;
-    let mut gray = Mat::default();
-    imgproc::cvt_color_def(&roi, &mut gray, imgproc::COLOR_BGR2GRAY)?;
+    let gray = super::detector::grey_face(bgr, face)?;
     let mut small = Mat::default();
     imgproc::resize(&gray, &mut small, Size::new(LBPH_FACE_SIZE, LBPH_FACE_SIZE), 0.0, 0.0, imgproc::INTER_AREA)?;
     let mut eq = Mat::default();

@@ -1,7 +1,7 @@
 //! The quality gate a frame must pass before it is enrolled or trusted: exactly one face, big
 //! enough, lit enough, sharp enough (variance of the Laplacian).
 
-use opencv::core::{Mat, Rect, Size, CV_64F};
+use opencv::core::{Mat, Size, CV_64F};
 use opencv::prelude::*;
 use opencv::{core, imgproc};
 
@@ -57,18 +57,11 @@ impl QualityGate {
 }
 
 pub(crate) fn measure(bgr: &Mat, face: &Detection) -> opencv::Result<Measures> {
-    let (w, h) = (bgr.cols(), bgr.rows());
-    let x = (face.rect.x.round() as i32).clamp(0, w - 1);
-    let y = (face.rect.y.round() as i32).clamp(0, h - 1);
-    let rw = (face.rect.width.round() as i32).clamp(1, w - x);
-    let rh = (face.rect.height.round() as i32).clamp(1, h - y);
-    let roi = Mat::roi(bgr, Rect::new(x, y, rw, rh))?;
-    let mut gray = Mat::default();
-    imgproc::cvt_color_def(&roi, &mut gray, imgproc::COLOR_BGR2GRAY)?;
+    let gray = super::detector::grey_face(bgr, face)?;
     let brightness = core::mean(&gray, &core::no_array())?[0];
     // Sharpness is compared at one scale, so a big face is not "sharper" just for being big.
     let mut small = Mat::default();
-    let size = Size::new(112, ((112.0 * rh as f64 / rw as f64).round() as i32).max(1));
+    let size = Size::new(112, ((112.0 * gray.rows() as f64 / gray.cols() as f64).round() as i32).max(1));
     imgproc::resize(&gray, &mut small, size, 0.0, 0.0, imgproc::INTER_AREA)?;
     let mut lap = Mat::default();
     imgproc::laplacian(&small, &mut lap, CV_64F, 1, 1.0, 0.0, core::BORDER_DEFAULT)?;
