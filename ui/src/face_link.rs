@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use actix::Addr;
 use actors::camera::{Camera, CameraEvent, SubscribeCamera};
-use actors::face_recognizer::{CancelVerification, FaceEvent, FaceHint, FaceRecognizer, StartEnrolment, StartVerification, SubscribeFace};
+use actors::face_recognizer::{CancelVerification, FaceEvent, FaceRecognizer, StartEnrolment, StartVerification, SubscribeFace};
 use actors::session::{AuthContext, Verification};
 use actors::subscribers::forward_to_channel_on;
 use actors::Handles;
@@ -30,15 +30,7 @@ pub enum FaceUpdate {
 }
 
 /// What the person in front of the camera should change (translated by the face screen).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Hint {
-    NoFace,
-    TwoFaces,
-    TooSmall,
-    TooDark,
-    Blurry,
-    Good,
-}
+pub use actors::face_recognizer::FaceHint as Hint;
 
 #[derive(Clone)]
 pub struct FaceLink {
@@ -149,18 +141,7 @@ pub fn from_camera_event(event: CameraEvent) -> FaceUpdate {
 
 pub fn from_face_event(event: FaceEvent) -> Option<FaceUpdate> {
     Some(match event {
-        FaceEvent::Progress { done, needed, hint } => FaceUpdate::Progress {
-            done: done as u32,
-            needed: needed as u32,
-            hint: Some(match hint {
-                FaceHint::NoFace => Hint::NoFace,
-                FaceHint::TwoFaces => Hint::TwoFaces,
-                FaceHint::TooSmall => Hint::TooSmall,
-                FaceHint::TooDark => Hint::TooDark,
-                FaceHint::Blurry => Hint::Blurry,
-                FaceHint::Good => Hint::Good,
-            }),
-        },
+        FaceEvent::Progress { done, needed, hint } => FaceUpdate::Progress { done: done as u32, needed: needed as u32, hint: Some(hint) },
         FaceEvent::Verified { verification, employee_name } => {
             // Database time says how long it holds; the kiosk counts down on its own clock.
             let left = (verification.expires_at - chrono::Utc::now()).to_std().unwrap_or(Duration::ZERO);
