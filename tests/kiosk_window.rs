@@ -76,20 +76,13 @@ fn sigterm_closes_the_kiosk_cleanly() {
     assert!(postgres_processes_under(data.path()).is_empty());
 }
 
-/// Runs `ombor` with a password on stdin and checks it succeeded.
-fn ombor_with_password(data: &std::path::Path, args: &[&str], stdin: &str) {
-    use std::io::Write;
-    let mut child = ombor()
-        .args(args)
-        .env("OMBOR_DATA_DIR", data)
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+/// Runs `ombor` with a password on stdin and checks it succeeded; returns its stdout.
+fn ombor_with_password(data: &std::path::Path, args: &[&str], stdin: &str) -> String {
+    let mut cmd = ombor();
+    cmd.args(args).env("OMBOR_DATA_DIR", data);
+    let (ok, out, err) = run_with_stdin(cmd, stdin);
+    assert!(ok, "{args:?}: {err}");
+    out
 }
 
 /// Resident memory of a process, in MiB (from /proc).
@@ -287,20 +280,8 @@ fn a_worker_records_an_in_movement_with_scan_face_and_taps() {
     assert!(status.success(), "{status}; log:\n{}", log(d));
 
     // The database's answer: one IN of 17 by John Salley (face) and ali (login).
-    let out = ombor()
-        .args(["movement", "list", "--user", "boss", "--password-stdin", "--json"])
-        .env("OMBOR_DATA_DIR", d)
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .and_then(|mut c| {
-            use std::io::Write;
-            c.stdin.take().unwrap().write_all(b"boss-password-1\n")?;
-            c.wait_with_output()
-        })
-        .unwrap();
-    let list = json(&out);
+    let out = ombor_with_password(d, &["movement", "list", "--user", "boss", "--password-stdin", "--json"], "boss-password-1\n");
+    let list: serde_json::Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("not JSON ({e}): {out}"));
     let movements = list.as_array().expect("a list");
     assert_eq!(movements.len(), 1, "{list}");
     let m = &movements[0];

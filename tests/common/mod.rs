@@ -143,6 +143,17 @@ pub fn wait_with_deadline(child: &mut std::process::Child, timeout: std::time::D
     None
 }
 
+/// Runs `cmd` with `stdin` piped in; returns (success, stdout, stderr).
+pub fn run_with_stdin(mut cmd: Command, stdin: impl AsRef<[u8]>) -> (bool, String, String) {
+    use std::io::Write;
+    use std::process::Stdio;
+    let mut child = cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    // The program may stop reading early (a 2 MB "password"): a closed pipe is fine.
+    let _ = child.stdin.take().unwrap().write_all(stdin.as_ref());
+    let out = child.wait_with_output().unwrap();
+    (out.status.success(), String::from_utf8_lossy(&out.stdout).into(), String::from_utf8_lossy(&out.stderr).into())
+}
+
 /// An installation in a temp data dir with its embedded cluster running (stopped on drop),
 /// driven through the real binary as a script or a person at a terminal would.
 pub struct Kiosk {
@@ -174,13 +185,7 @@ impl Kiosk {
 
     /// Runs with `stdin` piped in; returns (success, stdout, stderr).
     pub fn with_stdin(&self, args: &[&str], stdin: impl AsRef<[u8]>) -> (bool, String, String) {
-        use std::io::Write;
-        use std::process::Stdio;
-        let mut child = self.cmd(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
-        // The program may stop reading early (a 2 MB "password"): a closed pipe is fine.
-        let _ = child.stdin.take().unwrap().write_all(stdin.as_ref());
-        let out = child.wait_with_output().unwrap();
-        (out.status.success(), String::from_utf8_lossy(&out.stdout).into(), String::from_utf8_lossy(&out.stderr).into())
+        run_with_stdin(self.cmd(args), stdin)
     }
 
     pub fn ok_json(&self, args: &[&str], stdin: &str) -> serde_json::Value {
