@@ -73,7 +73,15 @@ impl XDisplay {
             .stderr(std::process::Stdio::null())
             .spawn()
             .expect("matchbox-window-manager is installed");
-        XDisplay { name, xvfb, wm }
+        let display = XDisplay { name, xvfb, wm };
+        // A window mapped before the window manager has taken the screen may never get keyboard
+        // focus (then no typed key reaches it): start the kiosk only once the manager answers.
+        let start = std::time::Instant::now();
+        while !display.cmd("wmctrl").arg("-m").output().is_ok_and(|o| o.status.success()) {
+            assert!(start.elapsed() < std::time::Duration::from_secs(30), "the window manager did not start");
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        display
     }
 
     pub fn cmd(&self, program: &str) -> Command {
@@ -82,12 +90,13 @@ impl XDisplay {
         c
     }
 
-    /// Waits until a window with this title is mapped.
+    /// Waits until a window with this title is mapped and has the keyboard focus (a scanner's
+    /// keys go to the focused window only).
     pub fn wait_for_window(&self, title: &str, timeout: std::time::Duration) -> bool {
         let start = std::time::Instant::now();
         while start.elapsed() < timeout {
-            let out = self.cmd("xdotool").args(["search", "--onlyvisible", "--name", title]).output().unwrap();
-            if out.status.success() && !out.stdout.is_empty() {
+            let out = self.cmd("xdotool").args(["getwindowfocus", "getwindowname"]).output().unwrap();
+            if out.status.success() && String::from_utf8_lossy(&out.stdout).trim() == title {
                 return true;
             }
             std::thread::sleep(std::time::Duration::from_millis(200));
