@@ -19,13 +19,13 @@ use models::permissions::{allowed, Action};
 use models::{Error, Product, Role};
 
 use crate::face_link::{FaceLink, FaceUpdate};
-use crate::i18n::{camera_problem_text, error_text, tr, trf, Language, Text};
+use crate::i18n::{error_text, problem_text, tr, trf, Language, Text};
 use crate::screen::admin::{self, Admin};
 use crate::screen::confirm::{self, Confirm};
 use crate::screen::face::{self, FaceScreen};
 use crate::screen::first_run::{self, FirstRun};
 use crate::screen::help::{self, Help};
-use crate::screen::lock::{Health, LastScan, Lock, SystemStatus};
+use crate::screen::lock::{Health, LastScan, Lock, Problem, SystemStatus};
 use crate::screen::login::{self, Login};
 use crate::screen::product::{self, Confirmed, Permit, ProductScreen};
 use crate::theme;
@@ -191,7 +191,7 @@ impl Kiosk {
         let language = Language::from_code(&handles.config.general.locale);
         let theme = theme::from_name(&handles.config.ui.theme);
         let face = FaceLink::new(handles.clone());
-        let camera = if face.installed() { Health::Checking } else { Health::Down(tr(language, Text::CameraNotInstalled).to_string()) };
+        let camera = if face.installed() { Health::Checking } else { Health::Down(Problem::CameraNotInstalled) };
         let kiosk = Kiosk {
             handles,
             face,
@@ -284,11 +284,11 @@ impl Kiosk {
             return Permit::ReadOnly;
         }
         if let Health::Down(why) = &self.status.database {
-            return Permit::Blocked(why.clone());
+            return Permit::Blocked(problem_text(self.language, why));
         }
         if self.valid_verification().is_none() {
             if let Health::Down(why) = &self.status.camera {
-                return Permit::Blocked(why.clone());
+                return Permit::Blocked(problem_text(self.language, why));
             }
         }
         Permit::Allowed
@@ -558,7 +558,7 @@ impl Kiosk {
                         if !matches!(self.status.database, Health::Down(_)) {
                             tracing::warn!(error = %e, "database unreachable; retrying");
                         }
-                        self.status.database = Health::Down(error_text(self.language, &e));
+                        self.status.database = Health::Down(Problem::Database(e));
                     }
                 }
                 Task::none()
@@ -638,7 +638,7 @@ impl Kiosk {
         }
         let p = &pending.card.product;
         if let Health::Down(why) = &self.status.camera {
-            let why = trf(self.language, Text::MovementsBlocked, &[("reason", why)]);
+            let why = trf(self.language, Text::MovementsBlocked, &[("reason", &problem_text(self.language, why))]);
             let mut pending = self.pending.take().unwrap();
             pending.card.refused(pending.kind, why);
             self.screen = Screen::Product(pending.card);
@@ -653,7 +653,7 @@ impl Kiosk {
         match &update {
             FaceUpdate::CameraConnected { .. } | FaceUpdate::Frame(_) => self.status.camera = Health::Ok,
             FaceUpdate::CameraUnavailable(why) => {
-                self.status.camera = Health::Down(camera_problem_text(self.language, why));
+                self.status.camera = Health::Down(Problem::Camera(why.clone()));
             }
             _ => {}
         }
@@ -774,7 +774,7 @@ impl Kiosk {
         };
         let mut page = column![self.header()].spacing(16);
         if let Health::Down(why) = &self.status.database {
-            page = page.push(banner(trf(lang, Text::DatabaseDown, &[("reason", why)]), container::danger));
+            page = page.push(banner(trf(lang, Text::DatabaseDown, &[("reason", &problem_text(lang, why))]), container::danger));
         }
         if let Some(Some(failed)) = self.latest_backup.as_ref().map(|b| b.as_ref().filter(|r| r.status != "ok")) {
             let reason = failed.error.clone().unwrap_or_default();
@@ -782,7 +782,7 @@ impl Kiosk {
         }
         if let (Health::Down(why), Screen::Product(_) | Screen::Lock) = (&self.status.camera, &self.screen) {
             if self.auth.as_ref().is_some_and(|a| allowed(a.role, Action::PostMovement)) && self.valid_verification().is_none() {
-                page = page.push(banner(trf(lang, Text::CameraBanner, &[("reason", why)]), container::warning));
+                page = page.push(banner(trf(lang, Text::CameraBanner, &[("reason", &problem_text(lang, why))]), container::warning));
             }
         }
         if let Some(e) = &self.error {

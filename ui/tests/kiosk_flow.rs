@@ -10,7 +10,7 @@ use models::Role;
 use rust_decimal::Decimal;
 use ui::app::Screen;
 use ui::face_link::FaceUpdate;
-use ui::i18n::Text;
+use ui::i18n::{Language, Text};
 use ui::widget::preview::{FaceRect, Preview};
 use ui::Message;
 
@@ -164,6 +164,14 @@ async fn database_down_shows_a_banner_blocks_movements_and_recovers() {
     let reason = ui::i18n::error_text(h.kiosk.language, &models::Error::Unavailable(String::new()));
     assert!(h.shows(&ui::i18n::trf(h.kiosk.language, Text::DatabaseDown, &[("reason", &reason)])), "a banner");
     assert!(!h.shows(h.t(Text::In)), "no IN/OUT while the database is down");
+    // The reason follows a language switch: it is kept as a value, not as words.
+    let language = h.kiosk.language;
+    assert_ne!(language, Language::Russian);
+    h.send(Message::SetLanguage(Language::Russian)).await;
+    let russian = ui::i18n::error_text(Language::Russian, &models::Error::Unavailable(String::new()));
+    assert!(h.shows(&ui::i18n::trf(Language::Russian, Text::DatabaseDown, &[("reason", &russian)])), "the banner in Russian");
+    assert!(!h.shows(&ui::i18n::trf(Language::Russian, Text::DatabaseDown, &[("reason", &reason)])), "no reason left in the old language");
+    h.send(Message::SetLanguage(language)).await;
     // The next tick retries at once; the database answers again and the banner goes.
     h.send(Message::Tick).await;
     assert!(matches!(h.kiosk.status.database, ui::screen::lock::Health::Ok));

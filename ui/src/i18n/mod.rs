@@ -12,6 +12,7 @@ use models::import::{RowError, RowProblem};
 use models::Error;
 
 use crate::format;
+use crate::screen::lock::Problem;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Language {
@@ -497,6 +498,15 @@ pub fn camera_problem_text(lang: Language, p: &CameraProblem) -> String {
         CameraProblem::NotAVideo { at } => trf(lang, Text::CamNotAVideo, &[("at", at)]),
         CameraProblem::Stopped { at } => trf(lang, Text::CamStopped, &[("at", at)]),
         CameraProblem::Failed { at, detail } => trf(lang, Text::CamFailed, &[("at", at), ("detail", detail)]),
+    }
+}
+
+/// Why the database or the camera is down, in the user's language.
+pub fn problem_text(lang: Language, p: &Problem) -> String {
+    match p {
+        Problem::Database(e) => error_text(lang, e),
+        Problem::Camera(c) => camera_problem_text(lang, c),
+        Problem::CameraNotInstalled => tr(lang, Text::CameraNotInstalled).into(),
     }
 }
 

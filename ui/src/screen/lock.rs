@@ -4,7 +4,9 @@
 use iced::widget::{button, column, container, row, text};
 use iced::{Alignment, Element, Length};
 
-use crate::i18n::{tr, trf, Language, Text};
+use actors::camera::CameraProblem;
+
+use crate::i18n::{problem_text, tr, trf, Language, Text};
 use crate::theme;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -19,8 +21,17 @@ pub enum LastScan {
 pub enum Health {
     Checking,
     Ok,
-    /// Broken, with the reason in the user's language.
-    Down(String),
+    /// Broken, and why: kept as a value so that its words follow a language switch.
+    Down(Problem),
+}
+
+/// Why the database or the camera is down.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Problem {
+    Database(models::Error),
+    Camera(CameraProblem),
+    /// This build has no camera support at all.
+    CameraNotInstalled,
 }
 
 /// What the status line of the lock screen reports.
@@ -55,7 +66,7 @@ impl Lock {
             let (mark, detail, style): (&str, String, fn(&iced::Theme) -> container::Style) = match h {
                 Health::Checking => ("…", tr(lang, Text::Checking).to_string(), container::bordered_box),
                 Health::Ok => ("✓", tr(lang, Text::Ok).to_string(), container::success),
-                Health::Down(why) => ("✗", why.clone(), container::danger),
+                Health::Down(why) => ("✗", problem_text(lang, why), container::danger),
             };
             container(text(format!("{mark} {}: {detail}", tr(lang, label))).size(theme::SMALL)).padding([8, 14]).style(style).into()
         };
