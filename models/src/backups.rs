@@ -88,6 +88,101 @@ pub enum BackupError {
     Switch(String),
 }
 
+/// The kind of a failed backup, stored with the run (`backups.problem`) so that every station's
+/// screen says it in its user's language; the English `error` beside it keeps the detail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BackupProblem {
+    FolderNotWritable,
+    /// The disk (or the backup folder's disk) is full or nearly so.
+    NotEnoughSpace,
+    /// pg_dump is missing or older than the server.
+    ClientMissing,
+    /// This station has no owner login and no station that has one took the backup.
+    NoStationTookIt,
+    TakenElsewhere,
+    PgDumpFailed,
+    DatabaseUnavailable,
+    /// A restore's file is damaged, unknown or failed its check.
+    DamagedFile,
+    RestoreFailed,
+    Other,
+}
+
+impl BackupProblem {
+    pub const ALL: [BackupProblem; 10] = [
+        BackupProblem::FolderNotWritable,
+        BackupProblem::NotEnoughSpace,
+        BackupProblem::ClientMissing,
+        BackupProblem::NoStationTookIt,
+        BackupProblem::TakenElsewhere,
+        BackupProblem::PgDumpFailed,
+        BackupProblem::DatabaseUnavailable,
+        BackupProblem::DamagedFile,
+        BackupProblem::RestoreFailed,
+        BackupProblem::Other,
+    ];
+
+    /// The value stored in `backups.problem`.
+    pub fn code(self) -> &'static str {
+        match self {
+            BackupProblem::FolderNotWritable => "folder_not_writable",
+            BackupProblem::NotEnoughSpace => "not_enough_space",
+            BackupProblem::ClientMissing => "client_missing",
+            BackupProblem::NoStationTookIt => "no_station_took_it",
+            BackupProblem::TakenElsewhere => "taken_elsewhere",
+            BackupProblem::PgDumpFailed => "pg_dump_failed",
+            BackupProblem::DatabaseUnavailable => "database_unavailable",
+            BackupProblem::DamagedFile => "damaged_file",
+            BackupProblem::RestoreFailed => "restore_failed",
+            BackupProblem::Other => "other",
+        }
+    }
+
+    /// A stored code back; a code a newer program wrote reads as `Other`.
+    pub fn from_code(code: &str) -> BackupProblem {
+        BackupProblem::ALL.into_iter().find(|p| p.code() == code).unwrap_or(BackupProblem::Other)
+    }
+}
+
+fn is_disk_full(e: &io::Error) -> bool {
+    e.kind() == io::ErrorKind::StorageFull || e.kind() == io::ErrorKind::QuotaExceeded
+}
+
+/// A message (the OS's, quoted by pg_dump or by an io error) that says the disk is full.
+fn says_disk_full(message: &str) -> bool {
+    message.contains("No space left on device") || message.contains("Disk quota exceeded")
+}
+
+impl BackupError {
+    pub fn problem(&self) -> BackupProblem {
+        match self {
+            // Writing the test file into a full folder fails too: that is a full disk, not a permission.
+            BackupError::FolderNotWritable { reason, .. } if says_disk_full(reason) => BackupProblem::NotEnoughSpace,
+            BackupError::FolderNotWritable { .. } => BackupProblem::FolderNotWritable,
+            BackupError::NotEnoughSpace { .. } => BackupProblem::NotEnoughSpace,
+            BackupError::ClientTooOld { .. } | BackupError::NoClient { .. } => BackupProblem::ClientMissing,
+            BackupError::NoOwnerLogin | BackupError::NoStationTookIt => BackupProblem::NoStationTookIt,
+            BackupError::TakenElsewhere { .. } => BackupProblem::TakenElsewhere,
+            // pg_dump writes the file itself: a full disk shows in its message only.
+            BackupError::PgDump(m) if says_disk_full(m) => BackupProblem::NotEnoughSpace,
+            BackupError::PgDump(m) if m.contains("connection to server") => BackupProblem::DatabaseUnavailable,
+            BackupError::PgDump(_) => BackupProblem::PgDumpFailed,
+            BackupError::Io { source, .. } if is_disk_full(source) => BackupProblem::NotEnoughSpace,
+            BackupError::Io { .. } => BackupProblem::Other,
+            BackupError::Database(crate::error::Error::Unavailable(_)) | BackupError::Connect(_) => BackupProblem::DatabaseUnavailable,
+            BackupError::Database(_) => BackupProblem::Other,
+            BackupError::NoChecksum { .. }
+            | BackupError::ChecksumMismatch { .. }
+            | BackupError::FaceModelDamaged { .. }
+            | BackupError::NotABackup(_) => BackupProblem::DamagedFile,
+            BackupError::RestoreFailed { .. } | BackupError::RestoredCheckFailed { .. } | BackupError::Switch(_) => {
+                BackupProblem::RestoreFailed
+            }
+        }
+    }
+}
+
 impl From<tokio_postgres::Error> for BackupError {
     fn from(e: tokio_postgres::Error) -> Self {
         BackupError::Database(e.into())
@@ -149,6 +244,8 @@ pub struct BackupRecord {
     pub bytes: Option<i64>,
     pub sha256: Option<String>,
     pub error: Option<String>,
+    /// A failed run's kind (None for runs recorded before it was stored).
+    pub problem: Option<BackupProblem>,
     pub pg_dump_version: Option<String>,
     pub server_version: Option<String>,
     pub station: String,
@@ -176,6 +273,7 @@ impl BackupRecord {
             bytes: r.get("bytes"),
             sha256: r.get("sha256"),
             error: r.get("error"),
+            problem: r.get::<_, Option<&str>>("problem").map(BackupProblem::from_code),
             pg_dump_version: r.get("pg_dump_version"),
             server_version: r.get("server_version"),
             station: r.get("station"),
@@ -606,15 +704,15 @@ async fn record_run(
 ) -> Result<BackupRecord, BackupError> {
     let mut client = pool.get().await?;
     let tx = crate::session::begin(&mut client, session).await?;
-    let (status, error) = match outcome {
-        Ok(_) => ("ok", None),
-        Err(e) => ("failed", Some(e.to_string())),
+    let (status, error, problem) = match outcome {
+        Ok(_) => ("ok", None, None),
+        Err(e) => ("failed", Some(e.to_string()), Some(e.problem().code())),
     };
     let m = outcome.as_ref().ok();
     let manifest = m.map(|d| serde_json::to_value(&d.manifest).expect("serialisable"));
     let row = tx
         .query_one(
-            "SELECT * FROM backup_record($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+            "SELECT * FROM backup_record($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
             &[
                 &started,
                 &finished,
@@ -627,6 +725,7 @@ async fn record_run(
                 &m.map(|d| d.manifest.server_version.clone()),
                 &opts.station,
                 &manifest,
+                &problem,
             ],
         )
         .await?;

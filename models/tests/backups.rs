@@ -3,7 +3,7 @@
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
-use models::backups::{self, BackupError, BackupOptions};
+use models::backups::{self, BackupError, BackupOptions, BackupProblem};
 use models::testing::{TestDb, TEST_STATION};
 
 fn options(dir: &Path, face_model: &Path) -> BackupOptions {
@@ -180,6 +180,7 @@ async fn an_older_pg_dump_is_refused_naming_both_versions() {
     let runs = backups::runs(&**c, 10).await.unwrap();
     assert_eq!(runs[0].status, "failed");
     assert!(runs[0].error.as_deref().unwrap().contains("9.6.24"));
+    assert_eq!(runs[0].problem, Some(BackupProblem::ClientMissing), "the kind the kiosk words in its language");
     let audit: i64 = c.query_one("SELECT count(*) FROM audit_log WHERE action = 'backup.failed'", &[]).await.unwrap().get(0);
     assert_eq!(audit, 1);
 
@@ -217,8 +218,50 @@ async fn unwritable_or_full_folder_is_a_clear_error_and_nothing_is_deleted() {
     assert_eq!(files_in(&opts.dir), existing);
 
     let c = db.pool.get().await.unwrap();
-    let statuses: Vec<String> = backups::runs(&**c, 10).await.unwrap().into_iter().map(|r| r.status).collect();
-    assert_eq!(statuses, vec!["failed", "failed", "ok"]);
+    let runs: Vec<(String, Option<BackupProblem>)> =
+        backups::runs(&**c, 10).await.unwrap().into_iter().map(|r| (r.status, r.problem)).collect();
+    assert_eq!(
+        runs,
+        vec![
+            ("failed".into(), Some(BackupProblem::FolderNotWritable)),
+            ("failed".into(), Some(BackupProblem::NotEnoughSpace)),
+            ("ok".into(), None)
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_disk_that_fills_up_during_the_dump_is_recorded_as_a_full_disk() {
+    let db = TestDb::new().await;
+    let tmp = tempfile::tempdir().unwrap();
+    let server: String = db.owner_client().await.query_one("SHOW server_version", &[]).await.unwrap().get(0);
+    let server = server.split_whitespace().next().unwrap().to_string();
+    // pg_dump as it answers when the disk fills up under it: the OS's words in its message only.
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("pg_dump");
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\nif [ \"$1\" = --version ]; then echo 'pg_dump (PostgreSQL) {server}'; exit 0; fi\n\
+             echo 'pg_dump: error: could not write to file: No space left on device' >&2\nexit 1\n"
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let mut opts = options(&tmp.path().join("backups"), &tmp.path().join("model.yml"));
+    opts.pg_bin_dir = Some(dir.path().to_path_buf());
+    let e = backups::take_backup(&db.target, &db.pool, &opts, None).await.unwrap_err();
+    assert!(matches!(e, BackupError::PgDump(_)), "{e}");
+    assert_eq!(e.problem(), BackupProblem::NotEnoughSpace);
+    assert!(
+        files_in(&opts.dir).iter().all(|f| !f.ends_with(".sql")),
+        "no half-written dump is left as a backup: {:?}",
+        files_in(&opts.dir)
+    );
+    let c = db.pool.get().await.unwrap();
+    let run = backups::runs(&**c, 1).await.unwrap().remove(0);
+    assert_eq!((run.status.as_str(), run.problem), ("failed", Some(BackupProblem::NotEnoughSpace)));
+    assert!(run.error.unwrap().contains("No space left on device"));
 }
 
 #[tokio::test]

@@ -19,7 +19,7 @@ use models::permissions::{allowed, Action};
 use models::{Error, Product, Role};
 
 use crate::face_link::{FaceLink, FaceUpdate};
-use crate::i18n::{error_text, problem_text, tr, trf, Language, Text};
+use crate::i18n::{error_text, failed_backup_reason, problem_text, tr, trf, Language, Text};
 use crate::screen::admin::{self, Admin};
 use crate::screen::confirm::{self, Confirm};
 use crate::screen::face::{self, FaceScreen};
@@ -777,7 +777,7 @@ impl Kiosk {
             page = page.push(banner(trf(lang, Text::DatabaseDown, &[("reason", &problem_text(lang, why))]), container::danger));
         }
         if let Some(Some(failed)) = self.latest_backup.as_ref().map(|b| b.as_ref().filter(|r| r.status != "ok")) {
-            let reason = failed.error.clone().unwrap_or_default();
+            let reason = failed_backup_reason(lang, failed);
             page = page.push(banner(trf(lang, Text::BackupFailedBanner, &[("reason", &reason)]), container::warning));
         }
         if let (Health::Down(why), Screen::Product(_) | Screen::Lock) = (&self.status.camera, &self.screen) {

@@ -6,8 +6,10 @@ mod en;
 mod ru;
 mod uz;
 
+use actors::backup::BackupRunError;
 use actors::camera::CameraProblem;
 use actors::face_recognizer::FaceProblem;
+use models::backups::{BackupProblem, BackupRecord};
 use models::import::{RowError, RowProblem};
 use models::Error;
 
@@ -156,6 +158,18 @@ pub enum Text {
     BackupOkAt,
     BackupFailedAt,
     BackupFailedBanner,
+    BkFolderNotWritable,
+    BkNotEnoughSpace,
+    BkClientMissing,
+    BkNoStationTookIt,
+    BkTakenElsewhere,
+    BkPgDumpFailed,
+    BkDatabaseUnavailable,
+    BkDamagedFile,
+    BkRestoreFailed,
+    BkOther,
+    BkBusy,
+    BkWithDetail,
     BackupRestoreHint,
     SearchProducts,
     LowOnly,
@@ -353,6 +367,18 @@ pub const ALL_TEXTS: &[Text] = &[
     Text::BackupOkAt,
     Text::BackupFailedAt,
     Text::BackupFailedBanner,
+    Text::BkFolderNotWritable,
+    Text::BkNotEnoughSpace,
+    Text::BkClientMissing,
+    Text::BkNoStationTookIt,
+    Text::BkTakenElsewhere,
+    Text::BkPgDumpFailed,
+    Text::BkDatabaseUnavailable,
+    Text::BkDamagedFile,
+    Text::BkRestoreFailed,
+    Text::BkOther,
+    Text::BkBusy,
+    Text::BkWithDetail,
     Text::BackupRestoreHint,
     Text::SearchProducts,
     Text::LowOnly,
@@ -507,6 +533,43 @@ pub fn problem_text(lang: Language, p: &Problem) -> String {
         Problem::Database(e) => error_text(lang, e),
         Problem::Camera(c) => camera_problem_text(lang, c),
         Problem::CameraNotInstalled => tr(lang, Text::CameraNotInstalled).into(),
+    }
+}
+
+/// A failed backup's kind, in the user's language.
+pub fn backup_problem_text(lang: Language, p: BackupProblem) -> &'static str {
+    tr(
+        lang,
+        match p {
+            BackupProblem::FolderNotWritable => Text::BkFolderNotWritable,
+            BackupProblem::NotEnoughSpace => Text::BkNotEnoughSpace,
+            BackupProblem::ClientMissing => Text::BkClientMissing,
+            BackupProblem::NoStationTookIt => Text::BkNoStationTookIt,
+            BackupProblem::TakenElsewhere => Text::BkTakenElsewhere,
+            BackupProblem::PgDumpFailed => Text::BkPgDumpFailed,
+            BackupProblem::DatabaseUnavailable => Text::BkDatabaseUnavailable,
+            BackupProblem::DamagedFile => Text::BkDamagedFile,
+            BackupProblem::RestoreFailed => Text::BkRestoreFailed,
+            BackupProblem::Other => Text::BkOther,
+        },
+    )
+}
+
+/// Why a recorded run failed, for the banner: its kind in the user's language (a run recorded
+/// before kinds were stored has only its English detail).
+pub fn failed_backup_reason(lang: Language, r: &BackupRecord) -> String {
+    match r.problem {
+        Some(p) => backup_problem_text(lang, p).into(),
+        None => r.error.clone().unwrap_or_default(),
+    }
+}
+
+/// Why "take a backup now" did not, in the user's language.
+pub fn backup_run_error_text(lang: Language, e: &BackupRunError) -> String {
+    match e {
+        BackupRunError::Refused(e) => error_text(lang, e),
+        BackupRunError::Busy => tr(lang, Text::BkBusy).into(),
+        BackupRunError::Failed(b) => backup_problem_text(lang, b.problem()).into(),
     }
 }
 

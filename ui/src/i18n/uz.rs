@@ -102,6 +102,18 @@ pub fn text(key: Text) -> &'static str {
         Text::BackupOkAt => "{when} — yaxshi",
         Text::BackupFailedAt => "{when} — xato",
         Text::BackupFailedBanner => "Oxirgi zaxira nusxa olinmadi: {reason}. Administratorga xabar bering.",
+        Text::BkFolderNotWritable => "zaxira papkasiga yozib bo'lmadi",
+        Text::BkNotEnoughSpace => "diskda joy qolmadi: joy bo'shating yoki kattaroq zaxira diskini ulang",
+        Text::BkClientMissing => "zaxira dasturi (pg_dump) yo'q yoki ma'lumotlar bazasiga nisbatan eski",
+        Text::BkNoStationTookIt => "zaxira ola oladigan birorta stansiya bu nusxani olmadi",
+        Text::BkTakenElsewhere => "boshqa stansiya hozir zaxira nusxa olmoqda",
+        Text::BkPgDumpFailed => "zaxira dasturi (pg_dump) xato bilan to'xtadi",
+        Text::BkDatabaseUnavailable => "ma'lumotlar bazasiga ulanib bo'lmadi",
+        Text::BkDamagedFile => "zaxira fayli shikastlangan yoki zaxira fayli emas",
+        Text::BkRestoreFailed => "tiklash yakunlanmadi; ishlayotgan ma'lumotlar bazasi o'zgartirilmadi",
+        Text::BkOther => "kutilmagan xato (tafsilotlar «Zaxira nusxalar» bo'limida)",
+        Text::BkBusy => "zaxira nusxa allaqachon olinmoqda",
+        Text::BkWithDetail => "{problem} (texnik tafsilot: {detail})",
         Text::BackupRestoreHint => {
             "Tiklash shu kompyuterda administrator tomonidan: ombor restore FAYL (avval tekshiradi, keyin almashtiradi)."
         }

@@ -11,7 +11,7 @@ use iced::{Element, Length, Task};
 use models::backups::BackupRecord;
 use models::Error;
 
-use crate::i18n::{error_text, tr, trf, Language, Text};
+use crate::i18n::{backup_problem_text, backup_run_error_text, error_text, tr, trf, Language, Text};
 use crate::{format, theme};
 
 #[derive(Debug, Clone)]
@@ -64,8 +64,8 @@ impl Backups {
                 Task::perform(
                     async move {
                         match backup.send(BackupNow { auth }).await {
-                            Ok(r) => r.map_err(|e| e.to_string()),
-                            Err(e) => Err(e.to_string()),
+                            Ok(r) => r.map_err(|e| backup_run_error_text(lang, &e)),
+                            Err(e) => Err(error_text(lang, &Error::Unavailable(e.to_string()))),
                         }
                     },
                     Message::Ran,
@@ -108,7 +108,13 @@ impl Backups {
                 trf(lang, Text::BackupFailedAt, &[("when", &when)])
             };
             let size = r.bytes.map(|b| format!("{:.1} MB", b as f64 / 1_048_576.0)).unwrap_or_default();
-            let detail = r.file.clone().or_else(|| r.error.clone()).unwrap_or_default();
+            let detail = match (&r.file, r.problem, &r.error) {
+                (Some(file), _, _) => file.clone(),
+                (None, Some(problem), Some(error)) => {
+                    trf(lang, Text::BkWithDetail, &[("problem", backup_problem_text(lang, problem)), ("detail", error)])
+                }
+                (None, _, error) => error.clone().unwrap_or_default(),
+            };
             list = list.push(
                 row![
                     text(state).size(theme::BODY).width(Length::FillPortion(3)),
