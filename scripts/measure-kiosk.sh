@@ -26,7 +26,7 @@ else
         convert -size 640x480 xc:'#6b7280' -fill '#f1c27d' -draw "ellipse $x,230 110,140 0,360" "$tmp/frames/$(printf %03d "$i").png"
     done
 fi
-Xvfb :97 -screen 0 1280x800x24 -nolisten tcp >/dev/null 2>&1 & xvfb=$!
+Xvfb :97 -screen 0 1280x800x24 -nolisten tcp -noreset >/dev/null 2>&1 & xvfb=$!
 sleep 1
 DISPLAY=:97 matchbox-window-manager -use_titlebar no >/dev/null 2>&1 & wm=$!
 cleanup() { kill "$kiosk" 2>/dev/null || true; sleep 3; kill "$wm" "$xvfb" 2>/dev/null || true; rm -rf "$tmp"; }

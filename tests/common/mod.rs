@@ -56,16 +56,38 @@ pub struct XDisplay {
 
 impl XDisplay {
     pub fn start() -> XDisplay {
-        // Xvfb picks a free display itself and writes its number to stdout (-displayfd 1).
+        let mut failures = vec![];
+        for _ in 0..5 {
+            match Self::try_start() {
+                Ok(display) => return display,
+                Err(why) => failures.push(why),
+            }
+        }
+        panic!("no X display with a window manager: {failures:?}");
+    }
+
+    fn try_start() -> Result<XDisplay, String> {
+        // A display number of this process's own: Xvfbs started at once with -displayfd's free
+        // number search could report the same one, and the window manager then found no display.
+        static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let n = 1000 + (std::process::id() % 4000) * 16 + NEXT.fetch_add(1, std::sync::atomic::Ordering::SeqCst) % 16;
+        let name = format!(":{n}");
+        // -displayfd: Xvfb writes the number once it accepts connections. -noreset: without it, a
+        // loaded machine saw the window manager's first connection refused now and then (the
+        // server resets when its last client leaves): 5 of 75 starts, none of 150 with it.
         let mut xvfb = Command::new("Xvfb")
-            .args(["-displayfd", "1", "-screen", "0", "1280x800x24", "-nolisten", "tcp"])
+            .args([name.as_str(), "-displayfd", "1", "-screen", "0", "1280x800x24", "-nolisten", "tcp", "-noreset"])
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::null())
             .spawn()
             .expect("Xvfb is installed (the README's test command installs it)");
         let mut line = String::new();
         std::io::BufRead::read_line(&mut std::io::BufReader::new(xvfb.stdout.take().unwrap()), &mut line).unwrap();
-        let name = format!(":{}", line.trim());
+        if line.trim() != n.to_string() {
+            let _ = xvfb.kill();
+            let _ = xvfb.wait();
+            return Err(format!("Xvfb did not start on {name}"));
+        }
         let wm = Command::new("matchbox-window-manager")
             .args(["-use_titlebar", "no"])
             .env("DISPLAY", &name)
@@ -73,15 +95,20 @@ impl XDisplay {
             .stderr(std::process::Stdio::null())
             .spawn()
             .expect("matchbox-window-manager is installed");
-        let display = XDisplay { name, xvfb, wm };
+        let mut display = XDisplay { name, xvfb, wm };
         // A window mapped before the window manager has taken the screen may never get keyboard
         // focus (then no typed key reaches it): start the kiosk only once the manager answers.
         let start = std::time::Instant::now();
         while !display.cmd("wmctrl").arg("-m").output().is_ok_and(|o| o.status.success()) {
-            assert!(start.elapsed() < std::time::Duration::from_secs(30), "the window manager did not start");
+            if let Ok(Some(status)) = display.wm.try_wait() {
+                return Err(format!("the window manager on {} exited: {status}", display.name));
+            }
+            if start.elapsed() > std::time::Duration::from_secs(20) {
+                return Err(format!("the window manager on {} did not answer", display.name));
+            }
             std::thread::sleep(std::time::Duration::from_millis(50));
         }
-        display
+        Ok(display)
     }
 
     pub fn cmd(&self, program: &str) -> Command {
@@ -132,10 +159,16 @@ impl XDisplay {
 
 impl Drop for XDisplay {
     fn drop(&mut self) {
-        let _ = self.wm.kill();
-        let _ = self.xvfb.kill();
-        let _ = self.wm.wait();
-        let _ = self.xvfb.wait();
+        // SIGTERM: Xvfb removes its lock file and socket (SIGKILL would leave them behind).
+        for child in [&mut self.wm, &mut self.xvfb] {
+            let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(child.id() as i32), nix::sys::signal::Signal::SIGTERM);
+        }
+        for child in [&mut self.wm, &mut self.xvfb] {
+            if wait_with_deadline(child, std::time::Duration::from_secs(5)).is_none() {
+                let _ = child.kill();
+                let _ = child.wait();
+            }
+        }
     }
 }
 
