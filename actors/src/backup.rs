@@ -13,7 +13,7 @@ use actix::prelude::*;
 use chrono::{DateTime, Local, Utc};
 use deadpool_postgres::Pool;
 use futures::channel::mpsc;
-use models::backups::{self, BackupError, BackupOptions, BackupRecord, Elected, RestoreReport, Turn};
+use models::backups::{self, BackupError, BackupFile, BackupOptions, BackupRecord, Elected, RestoreReport, Turn};
 use models::permissions::Action;
 use models::{Error, Target};
 
@@ -130,6 +130,21 @@ pub struct BackupNow {
 #[derive(Message)]
 #[rtype(result = "Result<Vec<BackupRecord>, Error>")]
 pub struct ListBackups;
+
+/// The dumps in the backup folder, newest first (their checksums are checked by the restore).
+#[derive(Message)]
+#[rtype(result = "Vec<BackupFile>")]
+pub struct ListBackupFiles;
+
+/// Restores the dump `file` (a name in the backup folder) over the live database (Admin): the
+/// live one is kept as a dated copy, and every connection to it (this kiosk's pool too) is cut
+/// and reconnects to the restored one. No backup runs meanwhile.
+#[derive(Message)]
+#[rtype(result = "Result<RestoreReport, BackupRunError>")]
+pub struct RestoreBackup {
+    pub auth: AuthContext,
+    pub file: String,
+}
 
 /// Events go to an actor…
 #[derive(Message)]
@@ -253,6 +268,40 @@ impl Handler<ListBackups> for Backup {
     fn handle(&mut self, _: ListBackups, _: &mut Context<Self>) -> Self::Result {
         let pool = self.pool.clone();
         Box::pin(async move { list(&pool, 100).await })
+    }
+}
+
+impl Handler<ListBackupFiles> for Backup {
+    type Result = ResponseFuture<Vec<BackupFile>>;
+    fn handle(&mut self, _: ListBackupFiles, _: &mut Context<Self>) -> Self::Result {
+        let dir = self.settings.options.dir.clone();
+        Box::pin(async move { tokio::task::spawn_blocking(move || backups::list_files(&dir, false)).await.unwrap_or_default() })
+    }
+}
+
+impl Handler<RestoreBackup> for Backup {
+    type Result = ResponseActFuture<Self, Result<RestoreReport, BackupRunError>>;
+    fn handle(&mut self, msg: RestoreBackup, _: &mut Context<Self>) -> Self::Result {
+        if self.running {
+            return Box::pin(fut::ready(Err(BackupRunError::Busy)));
+        }
+        // Only a dump of this folder, by its name: the screen cannot point at any other file.
+        let dir = self.settings.options.dir.clone();
+        let path = dir.join(&msg.file);
+        if msg.file.contains('/') || path.parent() != Some(dir.as_path()) {
+            return Box::pin(fut::ready(Err(BackupError::NotABackup(path).into())));
+        }
+        self.running = true;
+        let (target, pool, options) = (self.target.clone(), self.pool.clone(), self.settings.options.clone());
+        tracing::info!(file = %msg.file, user = %msg.auth.username, "restore started");
+        Box::pin(async move { restore(&target, &pool, &options, &path, &msg.auth).await }.into_actor(self).map(|res, act, _| {
+            act.running = false;
+            match &res {
+                Ok(r) => tracing::info!(file = %r.file.display(), kept_as = %r.previous_kept_as, "restore finished"),
+                Err(e) => tracing::error!(error = %e, "restore failed"),
+            }
+            res
+        }))
     }
 }
 

@@ -6,7 +6,7 @@ mod common;
 use std::time::Duration;
 
 use actix::Actor;
-use actors::backup::{self, Backup, BackupEvent, BackupNow, BackupRunError, BackupSettings, ListBackups};
+use actors::backup::{self, Backup, BackupEvent, BackupNow, BackupRunError, BackupSettings, ListBackupFiles, ListBackups, RestoreBackup};
 use actors::session::AuthContext;
 use common::backup_events;
 use models::backups::BackupOptions;
@@ -128,4 +128,42 @@ async fn backup_now_needs_an_admin_and_failures_reach_subscribers() {
         Some(BackupEvent::Failed(reason)) => assert!(reason.contains("cannot be written"), "{reason}"),
         other => panic!("expected Failed, got {other:?}"),
     }
+}
+
+#[actix::test]
+async fn an_admin_restores_a_dump_of_the_folder_and_the_pool_follows_the_restored_database() {
+    let db = TestDb::new().await;
+    good_backup_ago(&db, chrono::Duration::hours(1)).await;
+    let tmp = tempfile::tempdir().unwrap();
+    let addr = Backup::new(settings(tmp.path(), "0 0 2 * * *"), db.target.clone(), db.pool.clone()).start();
+    let admin = auth(db.session(Role::Admin).await, Role::Admin);
+    let operator = auth(db.session(Role::Operator).await, Role::Operator);
+    let taken = addr.send(BackupNow { auth: admin.clone() }).await.unwrap().unwrap().file.unwrap();
+    let files = addr.send(ListBackupFiles).await.unwrap();
+    assert_eq!(files.first().map(|f| f.file.as_str()), Some(taken.as_str()), "the folder lists the new dump first");
+    // Recorded after the backup: the restore takes the data back to before it.
+    let after = "Made after the backup";
+    actors::ledger::add_category(&db.pool, &admin, after, None).await.unwrap();
+
+    let refused = addr.send(RestoreBackup { auth: operator, file: taken.clone() }).await.unwrap().unwrap_err();
+    assert!(matches!(refused, BackupRunError::Refused(Error::Forbidden { .. })), "{refused}");
+    let outside = addr.send(RestoreBackup { auth: admin.clone(), file: "../../etc/passwd".into() }).await.unwrap().unwrap_err();
+    assert!(matches!(&outside, BackupRunError::Failed(e) if e.problem() == models::backups::BackupProblem::DamagedFile), "{outside}");
+    assert_eq!(categories_named(&db, after).await, 1, "nothing restored by the refused attempts");
+
+    let report = addr.send(RestoreBackup { auth: admin, file: taken }).await.unwrap().unwrap();
+    assert!(report.ledger.is_ok(), "{report:?}");
+    // The kiosk's pool was cut from the replaced database and reconnects to the restored one.
+    assert_eq!(categories_named(&db, after).await, 0, "the restored data has no later category");
+    let owner = db.owner_client().await;
+    let kept: i64 =
+        owner.query_one("SELECT count(*) FROM pg_database WHERE datname = $1", &[&report.previous_kept_as]).await.unwrap().get(0);
+    assert_eq!(kept, 1, "the replaced database is kept as {}", report.previous_kept_as);
+    owner.batch_execute(&format!("DROP DATABASE \"{}\"", report.previous_kept_as)).await.unwrap();
+}
+
+/// Through the pool, as the kiosk reads.
+async fn categories_named(db: &TestDb, name: &str) -> i64 {
+    let c = db.pool.get().await.unwrap();
+    models::products::categories(&**c).await.unwrap().iter().filter(|k| k.name == name).count() as i64
 }

@@ -59,6 +59,27 @@ impl TestDb {
         TestDb { name, target, pool }
     }
 
+    /// (database.url, database.owner_url) for a configuration that points the program at this
+    /// database as at a server ("host=… port=… user=… dbname=…").
+    pub fn connection_strings(&self) -> (String, String) {
+        let describe = |c: &tokio_postgres::Config| {
+            let mut parts = vec![];
+            if let Some(tokio_postgres::config::Host::Unix(dir)) = c.get_hosts().first() {
+                parts.push(format!("host={}", dir.display()));
+            }
+            if let Some(tokio_postgres::config::Host::Tcp(host)) = c.get_hosts().first() {
+                parts.push(format!("host={host}"));
+            }
+            if let Some(port) = c.get_ports().first() {
+                parts.push(format!("port={port}"));
+            }
+            parts.push(format!("user={}", c.get_user().unwrap_or_default()));
+            parts.push(format!("dbname={}", c.get_dbname().unwrap_or_default()));
+            parts.join(" ")
+        };
+        (describe(&self.target.app), describe(&self.target.owner))
+    }
+
     /// The owner's (superuser's) connection: for tests that tamper behind the program's back.
     pub async fn owner_client(&self) -> tokio_postgres::Client {
         let (client, conn) = connect(&self.target.owner).await.expect("owner connects");

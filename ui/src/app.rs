@@ -178,6 +178,8 @@ pub struct Kiosk {
     resume: Option<ProductScreen>,
     /// An error to show once, in the user's language.
     pub error: Option<String>,
+    /// Good news to show once (a finished restore), in the user's language.
+    pub notice: Option<String>,
     ticks: u32,
     database_check_in_flight: bool,
     /// The newest backup run, once asked (Some(None): there is none yet).
@@ -205,6 +207,7 @@ impl Kiosk {
             pending: None,
             resume: None,
             error: None,
+            notice: None,
             ticks: 0,
             database_check_in_flight: false,
             latest_backup: None,
@@ -528,8 +531,17 @@ impl Kiosk {
             Message::Admin(m) => {
                 let Screen::Admin(a) = &mut self.screen else { return Task::none() };
                 let (task, event) = a.update(m, self.language);
-                if let Some(admin::Event::Close) = event {
-                    self.screen = Screen::Lock;
+                match event {
+                    Some(admin::Event::Close) => self.screen = Screen::Lock,
+                    Some(admin::Event::Restored(notice)) => {
+                        // The session and every screen's data belonged to the replaced database.
+                        self.handles.session.do_send(session::Logout);
+                        self.logged_out();
+                        self.notice = Some(notice);
+                        self.latest_backup = None;
+                        return self.check_backups_task();
+                    }
+                    None => {}
                 }
                 task.map(Message::Admin)
             }
@@ -588,6 +600,7 @@ impl Kiosk {
             }
             Message::DismissError => {
                 self.error = None;
+                self.notice = None;
                 Task::none()
             }
             Message::ShutdownRequested => iced::exit(),
@@ -716,6 +729,7 @@ impl Kiosk {
         tracing::info!(role = auth.role.as_str(), "logged in on the kiosk");
         let role = auth.role;
         self.auth = Some(auth.clone());
+        self.notice = None;
         match self.resume.take() {
             Some(p) => {
                 self.screen = Screen::Product(p);
@@ -785,18 +799,20 @@ impl Kiosk {
                 page = page.push(banner(trf(lang, Text::CameraBanner, &[("reason", &problem_text(lang, why))]), container::warning));
             }
         }
-        if let Some(e) = &self.error {
-            page = page.push(
-                container(
-                    row![
-                        text(e).size(theme::BODY).width(Length::Fill),
-                        button(text(tr(lang, Text::Close))).on_press(Message::DismissError).padding([12, 20])
-                    ]
-                    .align_y(Alignment::Center),
-                )
-                .padding([8, 16])
-                .style(container::danger),
-            );
+        for (said, style) in [(&self.notice, container::success as fn(&Theme) -> container::Style), (&self.error, container::danger)] {
+            if let Some(said) = said {
+                page = page.push(
+                    container(
+                        row![
+                            text(said).size(theme::BODY).width(Length::Fill),
+                            button(text(tr(lang, Text::Close))).on_press(Message::DismissError).padding([12, 20])
+                        ]
+                        .align_y(Alignment::Center),
+                    )
+                    .padding([8, 16])
+                    .style(style),
+                );
+            }
         }
         container(page.push(body)).padding(theme::PADDING).width(Length::Fill).height(Length::Fill).into()
     }

@@ -61,7 +61,11 @@ pub fn unit_name(lang: Language, code: &str) -> String {
 
 /// Local date and time: "25.11.2026 14:05" (uz, ru), "2026-11-25 14:05" (en).
 pub fn date_time(lang: Language, at: DateTime<Utc>) -> String {
-    let local = at.with_timezone(&Local);
+    naive_date_time(lang, at.with_timezone(&Local).naive_local())
+}
+
+/// A time that is already local (a backup file's name carries one).
+pub fn naive_date_time(lang: Language, local: chrono::NaiveDateTime) -> String {
     match lang {
         Language::English => local.format("%Y-%m-%d %H:%M").to_string(),
         Language::Uzbek | Language::Russian => local.format("%d.%m.%Y %H:%M").to_string(),

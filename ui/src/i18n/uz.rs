@@ -114,9 +114,15 @@ pub fn text(key: Text) -> &'static str {
         Text::BkOther => "kutilmagan xato (tafsilotlar «Zaxira nusxalar» bo'limida)",
         Text::BkBusy => "zaxira nusxa allaqachon olinmoqda",
         Text::BkWithDetail => "{problem} (texnik tafsilot: {detail})",
-        Text::BackupRestoreHint => {
-            "Tiklash shu kompyuterda administrator tomonidan: ombor restore FAYL (avval tekshiradi, keyin almashtiradi)."
-        }
+        Text::BackupFiles => "Zaxira fayllari (eng yangisi birinchi)",
+        Text::BackupRuns => "Barcha stansiyalarning zaxira nusxa olishlari",
+        Text::Restore => "Tiklash",
+        Text::RestoreConfirm => "{when} dagi zaxira nusxani ({file}) tiklaysizmi? Undan keyin yozilgan hamma narsa zaxiradagi ma'lumotlar bilan almashtiriladi; hozirgi ma'lumotlar bazasi sanali nusxa sifatida saqlanadi. Hamma tizimdan chiqariladi.",
+        Text::RestoreYes => "Ha, tiklash",
+        Text::Restoring => "Tiklanmoqda… Kompyuterni o'chirmang.",
+        Text::RestoreDone => "{file} zaxira nusxasi tiklandi. Oldingi ma'lumotlar bazasi {kept} nomi bilan saqlandi. Qaytadan kiring.",
+        Text::RestoreFailedBanner => "Tiklab bo'lmadi: {reason}.",
+        Text::BackupRestoreHint => "Tiklash avval faylni tekshiradi va uni yangi ma'lumotlar bazasiga yuklaydi; faqat tekshirilgan nusxa ishlayotganining o'rnini egallaydi. Bu yerda yo'q fayllar: konsolda ombor restore FAYL.",
         Text::SearchProducts => "Nomi, artikul yoki kod bo'yicha qidirish",
         Text::LowOnly => "Faqat kam qolganlar",
         Text::AllProducts => "Barcha mahsulotlar",

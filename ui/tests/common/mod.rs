@@ -31,15 +31,27 @@ pub const SIZE: (f32, f32) = (1280.0, 800.0);
 impl Harness {
     /// A kiosk on a database that has its first admin (as after installation).
     pub async fn new(tune: impl FnOnce(&mut models::Config)) -> Harness {
-        Self::start(tune, true).await
+        Self::start(|c, _| tune(c), true).await
+    }
+
+    /// A kiosk configured with the test database as its server (database.url / owner_url), so
+    /// that pg_dump and restores reach it; with its first admin.
+    pub async fn on_server() -> Harness {
+        Self::start(
+            |c, db| {
+                (c.database.url, c.database.owner_url) = db.connection_strings();
+            },
+            true,
+        )
+        .await
     }
 
     /// A kiosk on a brand-new database: no users at all.
     pub async fn first_run() -> Harness {
-        Self::start(|_| {}, false).await
+        Self::start(|_, _| {}, false).await
     }
 
-    async fn start(tune: impl FnOnce(&mut models::Config), with_admin: bool) -> Harness {
+    async fn start(tune: impl FnOnce(&mut models::Config, &TestDb), with_admin: bool) -> Harness {
         let db = TestDb::new().await;
         if with_admin {
             let _ = db.session(Role::Admin).await;
@@ -53,7 +65,7 @@ impl Harness {
         config.face.models_dir = "/nonexistent-ombor-face-models".into();
         // Exports and anything else written to the data dir stay in a temp dir of this test.
         config.general.data_dir = std::env::temp_dir().join(format!("ombor-ui-{}", db.name)).display().to_string();
-        tune(&mut config);
+        tune(&mut config, &db);
         let system = actors::system::start(config, db.pool.clone());
         let (kiosk, boot) = Kiosk::new(system.handles.clone());
         let mut h = Harness { db, system: Some(system), kiosk };

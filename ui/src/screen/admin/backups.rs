@@ -1,14 +1,16 @@
-//! Backups tab: the latest runs (of every station), "take one now", and how to restore.
+//! Backups tab: the latest runs (of every station), "take one now", and the dumps in the backup
+//! folder, each restorable after a confirmation that says what a restore replaces.
 //!
-//! A restore replaces the live database, so it stays a deliberate act at the console
-//! (`ombor restore FILE`: checksum, a new database, ledger verify, then the switch); the tab says so.
+//! The restore itself is the Backup actor's (checksum, a new database, ledger verify, then the
+//! switch; the live database is kept as a dated copy). Afterwards the kiosk logs out: every
+//! screen's data and the session belong to the replaced database.
 
-use actors::backup::{BackupNow, ListBackups};
+use actors::backup::{BackupNow, ListBackupFiles, ListBackups, RestoreBackup};
 use actors::session::AuthContext;
 use actors::Handles;
 use iced::widget::{button, column, container, row, scrollable, text};
 use iced::{Element, Length, Task};
-use models::backups::BackupRecord;
+use models::backups::{BackupFile, BackupRecord, ChecksumState};
 use models::Error;
 
 use crate::i18n::{backup_problem_text, backup_run_error_text, error_text, tr, trf, Language, Text};
@@ -17,33 +19,73 @@ use crate::{format, theme};
 #[derive(Debug, Clone)]
 pub enum Message {
     Loaded(Result<Vec<BackupRecord>, Error>),
+    FilesLoaded(Vec<BackupFile>),
     RunNow,
     Ran(Result<BackupRecord, String>),
+    /// "Restore" on a file: asks first.
+    AskRestore(String),
+    CancelRestore,
+    ConfirmRestore,
+    /// The restore's outcome, already worded: a notice, or why not.
+    Restored(Result<String, String>),
+}
+
+/// What the admin screen does after this tab's work.
+pub enum Event {
+    /// The live database was replaced: log out and say this.
+    Restored(String),
 }
 
 pub struct Backups {
     handles: Handles,
     auth: AuthContext,
     rows: Vec<BackupRecord>,
+    files: Vec<BackupFile>,
     running: bool,
+    /// The file a restore waits to be confirmed for.
+    confirming: Option<String>,
+    restoring: bool,
     notice: Option<String>,
     error: Option<String>,
 }
 
 impl Backups {
     pub fn new(handles: Handles, auth: AuthContext) -> Self {
-        Backups { handles, auth, rows: vec![], running: false, notice: None, error: None }
+        Backups {
+            handles,
+            auth,
+            rows: vec![],
+            files: vec![],
+            running: false,
+            confirming: None,
+            restoring: false,
+            notice: None,
+            error: None,
+        }
     }
 
     pub fn load(&mut self) -> Task<Message> {
         let backup = self.handles.backup.clone();
-        Task::perform(
+        let runs = Task::perform(
             async move { backup.send(ListBackups).await.unwrap_or_else(|e| Err(Error::Unavailable(e.to_string()))) },
             Message::Loaded,
-        )
+        );
+        let backup = self.handles.backup.clone();
+        let files = Task::perform(async move { backup.send(ListBackupFiles).await.unwrap_or_default() }, Message::FilesLoaded);
+        Task::batch([runs, files])
     }
 
-    pub fn update(&mut self, message: Message, lang: Language) -> Task<Message> {
+    pub fn update(&mut self, message: Message, lang: Language) -> (Task<Message>, Option<Event>) {
+        match message {
+            Message::Restored(Ok(notice)) => {
+                self.restoring = false;
+                (Task::none(), Some(Event::Restored(notice)))
+            }
+            m => (self.handle(m, lang), None),
+        }
+    }
+
+    fn handle(&mut self, message: Message, lang: Language) -> Task<Message> {
         match message {
             Message::Loaded(Ok(rows)) => {
                 self.rows = rows;
@@ -54,8 +96,55 @@ impl Backups {
                 self.error = Some(error_text(lang, &e));
                 Task::none()
             }
+            Message::FilesLoaded(files) => {
+                self.files = files;
+                Task::none()
+            }
+            Message::AskRestore(file) => {
+                if !self.restoring {
+                    self.confirming = Some(file);
+                    self.notice = None;
+                }
+                Task::none()
+            }
+            Message::CancelRestore => {
+                self.confirming = None;
+                Task::none()
+            }
+            Message::ConfirmRestore => {
+                let Some(file) = self.confirming.take() else { return Task::none() };
+                if self.restoring || self.running {
+                    return Task::none();
+                }
+                self.restoring = true;
+                self.error = None;
+                let (backup, auth) = (self.handles.backup.clone(), self.auth.clone());
+                Task::perform(
+                    async move {
+                        match backup.send(RestoreBackup { auth, file }).await {
+                            Ok(Ok(report)) => Ok(trf(
+                                lang,
+                                Text::RestoreDone,
+                                &[
+                                    ("file", &report.file.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default()),
+                                    ("kept", &report.previous_kept_as),
+                                ],
+                            )),
+                            Ok(Err(e)) => Err(trf(lang, Text::RestoreFailedBanner, &[("reason", &backup_run_error_text(lang, &e))])),
+                            Err(e) => Err(error_text(lang, &Error::Unavailable(e.to_string()))),
+                        }
+                    },
+                    Message::Restored,
+                )
+            }
+            Message::Restored(Err(why)) => {
+                self.restoring = false;
+                self.error = Some(why);
+                self.load()
+            }
+            Message::Restored(Ok(_)) => Task::none(),
             Message::RunNow => {
-                if self.running {
+                if self.running || self.restoring {
                     return Task::none();
                 }
                 self.running = true;
@@ -86,9 +175,10 @@ impl Backups {
     }
 
     pub fn view(&self, lang: Language) -> Element<'_, Message> {
+        let idle = !self.running && !self.restoring;
         let run = button(text(tr(lang, if self.running { Text::BackupRunning } else { Text::BackupRunNow })).size(theme::BODY))
             .padding([14, 22])
-            .on_press_maybe((!self.running).then_some(Message::RunNow));
+            .on_press_maybe(idle.then_some(Message::RunNow));
         let mut page = column![row![run].spacing(12)].spacing(12);
         if let Some(n) = &self.notice {
             page = page.push(container(text(n).size(theme::BODY)).padding(12).style(container::bordered_box));
@@ -96,7 +186,55 @@ impl Backups {
         if let Some(e) = &self.error {
             page = page.push(container(text(e).size(theme::BODY)).padding(12).style(container::danger));
         }
-        let mut list = column![].spacing(6);
+        if self.restoring {
+            page = page.push(container(text(tr(lang, Text::Restoring)).size(theme::BODY)).padding(12).style(container::warning));
+        }
+        if let Some(file) = &self.confirming {
+            let when = self.files.iter().find(|f| &f.file == file).map(|f| format::naive_date_time(lang, f.taken_at)).unwrap_or_default();
+            page = page.push(
+                container(
+                    column![
+                        text(trf(lang, Text::RestoreConfirm, &[("when", &when), ("file", file)])).size(theme::BODY),
+                        row![
+                            button(text(tr(lang, Text::RestoreYes)).size(theme::BODY))
+                                .padding([14, 22])
+                                .style(button::danger)
+                                .on_press(Message::ConfirmRestore),
+                            button(text(tr(lang, Text::Cancel)).size(theme::BODY))
+                                .padding([14, 22])
+                                .style(button::secondary)
+                                .on_press(Message::CancelRestore),
+                        ]
+                        .spacing(12),
+                    ]
+                    .spacing(12),
+                )
+                .padding(16)
+                .style(container::bordered_box),
+            );
+        }
+        let mut files = column![text(tr(lang, Text::BackupFiles)).size(theme::BODY)].spacing(6);
+        for f in self.files.iter().take(FILES_SHOWN) {
+            let damaged = matches!(f.checksum, ChecksumState::Missing | ChecksumState::Mismatch);
+            let state = if damaged { tr(lang, Text::BkDamagedFile) } else { "" };
+            files = files.push(
+                row![
+                    text(format::naive_date_time(lang, f.taken_at)).size(theme::BODY).width(Length::FillPortion(3)),
+                    text(format!("{:.1} MB", f.bytes as f64 / 1_048_576.0)).size(theme::BODY).width(Length::FillPortion(1)),
+                    text(state).size(theme::SMALL).width(Length::FillPortion(3)),
+                    button(text(tr(lang, Text::Restore)).size(theme::BODY))
+                        .padding([12, 20])
+                        .style(button::secondary)
+                        .on_press_maybe((idle && !damaged).then(|| Message::AskRestore(f.file.clone()))),
+                ]
+                .spacing(12)
+                .align_y(iced::Alignment::Center),
+            );
+        }
+        if self.files.is_empty() {
+            files = files.push(text(tr(lang, Text::BackupNone)).size(theme::SMALL));
+        }
+        let mut list = column![text(tr(lang, Text::BackupRuns)).size(theme::BODY)].spacing(6);
         if self.rows.is_empty() {
             list = list.push(text(format!("{}: {}", tr(lang, Text::LastBackup), tr(lang, Text::BackupNone))).size(theme::BODY));
         }
@@ -125,11 +263,14 @@ impl Backups {
                 .spacing(12),
             );
         }
-        page = page.push(scrollable(list).height(Length::Fill));
+        page = page.push(scrollable(column![files, list].spacing(20)).height(Length::Fill));
         page = page.push(text(tr(lang, Text::BackupRestoreHint)).size(theme::SMALL));
         page.into()
     }
 }
+
+/// Newest dumps offered for a restore (older ones: `ombor restore FILE` at the console).
+const FILES_SHOWN: usize = 30;
 
 /// One line for the lock screen: the latest run and its result.
 pub fn summary(lang: Language, latest: Option<&BackupRecord>) -> String {

@@ -74,6 +74,8 @@ pub enum Message {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Event {
     Close,
+    /// A backup replaced the live database: the kiosk logs out and shows this notice.
+    Restored(String),
 }
 
 pub struct Admin {
@@ -121,7 +123,10 @@ impl Admin {
             Message::Products(m) => (self.products.update(m, lang).map(Message::Products), None),
             Message::Reports(m) => (self.reports.update(m, lang).map(Message::Reports), None),
             Message::People(m) => (self.people.update(m, lang).map(Message::People), None),
-            Message::Backups(m) => (self.backups.update(m, lang).map(Message::Backups), None),
+            Message::Backups(m) => {
+                let (task, event) = self.backups.update(m, lang);
+                (task.map(Message::Backups), event.map(|backups::Event::Restored(notice)| Event::Restored(notice)))
+            }
         }
     }
 
