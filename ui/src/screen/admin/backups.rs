@@ -216,7 +216,7 @@ impl Backups {
         let mut files = column![text(tr(lang, Text::BackupFiles)).size(theme::BODY)].spacing(6);
         for f in self.files.iter().take(FILES_SHOWN) {
             let damaged = matches!(f.checksum, ChecksumState::Missing | ChecksumState::Mismatch);
-            let state = if damaged { tr(lang, Text::BkDamagedFile) } else { "" };
+            let state = if damaged { tr(lang, Text::BkDamagedFile).to_string() } else { f.file.clone() };
             files = files.push(
                 row![
                     text(format::naive_date_time(lang, f.taken_at)).size(theme::BODY).width(Length::FillPortion(3)),
@@ -263,7 +263,8 @@ impl Backups {
                 .spacing(12),
             );
         }
-        page = page.push(scrollable(column![files, list].spacing(20)).height(Length::Fill));
+        // Room on the right for the scroll bar, which would cover the Restore buttons.
+        page = page.push(scrollable(column![files, list].spacing(20).padding(iced::Padding::ZERO.right(20))).height(Length::Fill));
         page = page.push(text(tr(lang, Text::BackupRestoreHint)).size(theme::SMALL));
         page.into()
     }
