@@ -3,7 +3,6 @@
 mod cli;
 mod commands;
 mod doctor;
-mod labels;
 mod logging;
 mod service;
 mod support;

@@ -7,7 +7,7 @@ use models::products::ProductQuery;
 
 use super::access::Db;
 use super::catalog::{resolve_category, resolve_product};
-use crate::labels::{self, Label, Sheet};
+use ui::labels::{self, Label, Sheet};
 
 #[derive(Args, Debug)]
 pub struct LabelsArgs {

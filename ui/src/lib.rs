@@ -6,6 +6,7 @@ pub mod export;
 pub mod face_link;
 pub mod format;
 pub mod i18n;
+pub mod labels;
 pub mod screen;
 pub mod theme;
 pub mod widget;

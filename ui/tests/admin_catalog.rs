@@ -186,3 +186,33 @@ async fn a_viewer_sees_no_import_or_category_controls_and_is_refused_anyway() {
     assert!(found.is_none());
     let _ = std::fs::remove_file(file);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn qr_labels_of_the_listed_products_are_saved_as_a_pdf_even_by_a_viewer() {
+    let mut h = Harness::new(|_| {}).await;
+    h.product("QR-LBL-1", "Mix 1", 1, 0).await;
+    h.product("QR-LBL-2", "Mix 2", 1, 0).await;
+    h.product("QR-OTHER", "Bolt", 1, 0).await;
+    // Labels are read-only output: a viewer may print them too.
+    h.log_in(Role::Viewer).await;
+    let lang = h.kiosk.language;
+    let field = h.t(Text::SearchProducts);
+    type_into(&mut h, field, "Mix").await;
+    h.tap(h.t(Text::QrLabels)).await;
+    let pdfs: Vec<std::path::PathBuf> = std::fs::read_dir(data_dir(&h).join("exports"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "pdf"))
+        .collect();
+    assert_eq!(pdfs.len(), 1, "{pdfs:?}");
+    let said = trf(lang, Text::LabelsSaved, &[("count", "2"), ("path", &pdfs[0].display().to_string())]);
+    assert!(h.shows(&said), "the two products the search lists, and where the file is");
+    assert!(std::fs::read(&pdfs[0]).unwrap().starts_with(b"%PDF"));
+
+    // A search that lists nothing makes no file.
+    type_into(&mut h, "Mix", "zzz").await;
+    h.tap(h.t(Text::QrLabels)).await;
+    assert!(h.shows(h.t(Text::NoProductsToLabel)));
+    assert_eq!(std::fs::read_dir(data_dir(&h).join("exports")).unwrap().count(), 1);
+}

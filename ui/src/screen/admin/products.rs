@@ -18,6 +18,7 @@ use rust_decimal::Decimal;
 
 use super::stock_list::{self, PAGE};
 use crate::i18n::{error_text, row_error_text, tr, trf, Language, Text};
+use crate::labels::{Label, Sheet};
 use crate::theme;
 
 /// Row errors of a refused import shown on screen (the rest are counted).
@@ -60,7 +61,14 @@ pub enum Message {
     ImportFilesFound(Vec<PathBuf>),
     Import,
     Imported(Result<ImportReport, Error>),
+    /// QR labels (A4, 3×8) of the products the list shows (every page), as a PDF.
+    Labels,
+    /// The PDF written and how many labels, or why not (already worded).
+    LabelsSaved(Result<(PathBuf, usize), String>),
 }
+
+/// At most this many labels in one PDF (417 A4 sheets); more: `ombor labels` at the console.
+pub const MAX_LABELS: usize = 10_000;
 
 pub struct Products {
     handles: Handles,
@@ -89,6 +97,7 @@ pub struct Products {
     import_files: Vec<PathBuf>,
     importing: bool,
     import_report: Option<ImportReport>,
+    labelling: bool,
 }
 
 impl Products {
@@ -115,6 +124,7 @@ impl Products {
             import_files: Vec::new(),
             importing: false,
             import_report: None,
+            labelling: false,
         }
     }
 
@@ -384,6 +394,74 @@ impl Products {
                     Message::Imported,
                 )
             }
+            Message::Labels => {
+                if self.labelling {
+                    return Task::none();
+                }
+                self.labelling = true;
+                self.notice = None;
+                self.error = None;
+                let (ledger, auth) = (self.handles.ledger.clone(), self.auth.clone());
+                let (search, low_only) = (Some(self.search.clone()).filter(|s| !s.trim().is_empty()), self.low_only);
+                let path = self
+                    .handles
+                    .config
+                    .data_dir()
+                    .join("exports")
+                    .join(format!("qr-labels-{}.pdf", chrono::Local::now().format("%Y%m%d-%H%M%S")));
+                Task::perform(
+                    async move {
+                        let mut all: Vec<Product> = vec![];
+                        loop {
+                            let query = ProductQuery {
+                                search: search.clone(),
+                                low_only,
+                                limit: 1000,
+                                offset: all.len() as i64,
+                                ..Default::default()
+                            };
+                            let page = ledger
+                                .send(ledger::Products { auth: auth.clone(), query })
+                                .await
+                                .unwrap_or_else(|e| Err(Error::Unavailable(e.to_string())))
+                                .map_err(|e| error_text(lang, &e))?;
+                            let done = page.len() < 1000 || all.len() + page.len() >= MAX_LABELS;
+                            all.extend(page);
+                            if done {
+                                break;
+                            }
+                        }
+                        all.truncate(MAX_LABELS);
+                        if all.is_empty() {
+                            return Err(tr(lang, Text::NoProductsToLabel).to_string());
+                        }
+                        let labels: Vec<Label> = all.into_iter().map(|p| Label { code: p.qr_code, name: p.name, sku: p.sku }).collect();
+                        tokio::task::spawn_blocking(move || {
+                            let pdf = crate::labels::render(&labels, Sheet::Grid { cols: 3, rows: 8 }, "Ombor Nazorat — QR")?;
+                            if let Some(dir) = path.parent() {
+                                std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+                            }
+                            std::fs::write(&path, pdf).map_err(|e| format!("{}: {e}", path.display()))?;
+                            Ok((path, labels.len()))
+                        })
+                        .await
+                        .map_err(|e| e.to_string())?
+                        .map_err(|why: String| trf(lang, Text::ExportFailed, &[("reason", &why)]))
+                    },
+                    Message::LabelsSaved,
+                )
+            }
+            Message::LabelsSaved(result) => {
+                self.labelling = false;
+                match result {
+                    Ok((path, count)) => {
+                        self.notice =
+                            Some(trf(lang, Text::LabelsSaved, &[("count", &count.to_string()), ("path", &path.display().to_string())]))
+                    }
+                    Err(why) => self.error = Some(why),
+                }
+                Task::none()
+            }
             Message::Imported(result) => {
                 self.importing = false;
                 match result {
@@ -456,7 +534,10 @@ impl Products {
             }
             table = table.push(if p.is_low() { container(line).style(container::warning) } else { container(line) });
         }
-        let pager = stock_list::pager(lang, self.page, self.rows.len(), Message::Page);
+        // Under the list: labels of what it shows (every page), beside the pages.
+        let labels = small_button(tr(lang, if self.labelling { Text::LabelsRunning } else { Text::QrLabels }), false, Message::Labels);
+        let pager = row![stock_list::pager(lang, self.page, self.rows.len(), Message::Page), space::horizontal(), labels]
+            .align_y(Alignment::Center);
         col.push(scrollable(table).height(Length::Fill)).push(pager).into()
     }
 
