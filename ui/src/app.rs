@@ -529,18 +529,22 @@ impl Kiosk {
                 task.map(Message::Admin)
             }
             Message::Admin(m) => {
-                let Screen::Admin(a) = &mut self.screen else { return Task::none() };
+                let Screen::Admin(a) = &mut self.screen else {
+                    // A restore's answer can come after admin mode closed (the session timed out
+                    // during a long restore, or "back to the kiosk" was tapped): still say it.
+                    return match m {
+                        admin::Message::Backups(admin::backups::Message::Restored(Ok(notice))) => self.restored(notice),
+                        admin::Message::Backups(admin::backups::Message::Restored(Err(why))) => {
+                            self.error = Some(why);
+                            Task::none()
+                        }
+                        _ => Task::none(),
+                    };
+                };
                 let (task, event) = a.update(m, self.language);
                 match event {
                     Some(admin::Event::Close) => self.screen = Screen::Lock,
-                    Some(admin::Event::Restored(notice)) => {
-                        // The session and every screen's data belonged to the replaced database.
-                        self.handles.session.do_send(session::Logout);
-                        self.logged_out();
-                        self.notice = Some(notice);
-                        self.latest_backup = None;
-                        return self.check_backups_task();
-                    }
+                    Some(admin::Event::Restored(notice)) => return self.restored(notice),
                     None => {}
                 }
                 task.map(Message::Admin)
@@ -745,6 +749,16 @@ impl Kiosk {
                 Task::none()
             }
         }
+    }
+
+    /// A backup replaced the live database: the session and every screen's data belonged to the
+    /// replaced one, so log out, say what happened, and read the backup state again.
+    fn restored(&mut self, notice: String) -> Task<Message> {
+        self.handles.session.do_send(session::Logout);
+        self.logged_out();
+        self.notice = Some(notice);
+        self.latest_backup = None;
+        self.check_backups_task()
     }
 
     fn logged_out(&mut self) {

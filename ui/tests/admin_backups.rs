@@ -73,3 +73,23 @@ async fn category_count(h: &Harness, name: &str) -> usize {
     let c = h.db.pool.get().await.unwrap();
     models::products::categories(&**c).await.unwrap().iter().filter(|k| k.name == name).count()
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restore_that_ends_after_admin_mode_closed_is_still_reported() {
+    use ui::screen::admin::{self, backups};
+    let mut h = Harness::new(|_| {}).await;
+    h.log_in(Role::Admin).await;
+    h.tap(h.t(Text::TabBackups)).await;
+    // "Back to the kiosk" during a long restore (or the session timing out): the answer comes
+    // to a kiosk that shows the lock screen.
+    h.tap(h.t(Text::BackToKiosk)).await;
+    assert!(matches!(h.kiosk.screen, Screen::Lock));
+    let restored = |r| Message::Admin(admin::Message::Backups(backups::Message::Restored(r)));
+    h.send(restored(Err("Tiklab bo'lmadi: zaxira fayli shikastlangan yoki zaxira fayli emas.".into()))).await;
+    assert!(h.shows("Tiklab bo'lmadi: zaxira fayli shikastlangan yoki zaxira fayli emas."));
+    assert!(h.kiosk.auth.is_some(), "a failed restore changed nothing: still logged in");
+    h.send(Message::DismissError).await;
+    h.send(restored(Ok("ombor_nazorat_20261126_020000.sql zaxira nusxasi tiklandi.".into()))).await;
+    assert!(h.shows("ombor_nazorat_20261126_020000.sql zaxira nusxasi tiklandi."));
+    assert!(h.kiosk.auth.is_none(), "logged out after the database was replaced");
+}
