@@ -80,6 +80,31 @@ fn backup_verify_list_and_restore_round_trip() {
     assert!(ledger["first_broken_link"].is_null(), "{ledger}");
     let audit = k.ok_json(&["audit", "--user", "boss", "--password-stdin", "--json"], BOSS);
     assert!(audit.as_array().unwrap().iter().any(|a| a["action"] == "backup.restore"), "{audit}");
+
+    // The replaced database is kept: listed, named by the hand-over check, dropped on request.
+    let old = r["previous_kept_as"].as_str().unwrap().to_string();
+    let kept = k.ok_json(&["backup", "kept", "--json"], "");
+    assert_eq!(kept.as_array().unwrap().len(), 1, "{kept}");
+    assert_eq!(kept[0]["name"], old.as_str());
+    assert!(kept[0]["bytes"].as_i64().unwrap() > 1_000_000, "a whole database: {kept}");
+    let (_, report, _) = k.with_stdin(&["doctor", "--non-interactive", "--json", "--lang", "en"], "");
+    let report: serde_json::Value = serde_json::from_str(&report).unwrap();
+    let line = report["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|g| g["lines"].as_array().unwrap())
+        .find(|l| l["id"] == "backup.kept")
+        .unwrap();
+    assert_eq!(line["status"], "warn", "{line}");
+    assert!(line["detail"].as_str().unwrap().contains(&old) && line["hint"].as_str().unwrap().contains("drop-kept"), "{line}");
+    let e = k.err(&["backup", "drop-kept", "ombor_nazorat", "--yes", "--user", "boss", "--password-stdin"], BOSS);
+    assert!(e.contains("no database ombor_nazorat kept by a restore"), "never the live one: {e}");
+    assert_eq!(k.product_count(), 2);
+    let e = k.err(&["backup", "drop-kept", &old, "--user", "boss", "--password-stdin"], BOSS);
+    assert!(e.contains("--yes"), "a script must say --yes: {e}");
+    k.ok_json(&["backup", "drop-kept", &old, "--yes", "--user", "boss", "--password-stdin", "--json"], BOSS);
+    assert!(k.ok_json(&["backup", "kept", "--json"], "").as_array().unwrap().is_empty());
 }
 
 #[test]

@@ -121,6 +121,17 @@ pub async fn restore(
     Ok(backups::restore(target, file, options, Some(&auth.username)).await?)
 }
 
+/// The databases restores kept (each a full copy of the data before that restore).
+pub async fn kept(target: &Target) -> Result<Vec<backups::KeptDatabase>, BackupRunError> {
+    Ok(backups::kept_databases(target).await?)
+}
+
+/// Drops a database a restore kept (Admin: the restore right, checked by the database).
+pub async fn drop_kept(target: &Target, pool: &Pool, name: &str, auth: &AuthContext) -> Result<(), BackupRunError> {
+    crate::ledger::authorize(pool, auth, Action::Restore).await?;
+    Ok(backups::drop_kept_database(target, name).await?)
+}
+
 #[derive(Message)]
 #[rtype(result = "Result<BackupRecord, BackupRunError>")]
 pub struct BackupNow {

@@ -145,21 +145,27 @@ async fn an_admin_restores_a_dump_of_the_folder_and_the_pool_follows_the_restore
     let after = "Made after the backup";
     actors::ledger::add_category(&db.pool, &admin, after, None).await.unwrap();
 
-    let refused = addr.send(RestoreBackup { auth: operator, file: taken.clone() }).await.unwrap().unwrap_err();
+    let refused = addr.send(RestoreBackup { auth: operator.clone(), file: taken.clone() }).await.unwrap().unwrap_err();
     assert!(matches!(refused, BackupRunError::Refused(Error::Forbidden { .. })), "{refused}");
     let outside = addr.send(RestoreBackup { auth: admin.clone(), file: "../../etc/passwd".into() }).await.unwrap().unwrap_err();
     assert!(matches!(&outside, BackupRunError::Failed(e) if e.problem() == models::backups::BackupProblem::DamagedFile), "{outside}");
     assert_eq!(categories_named(&db, after).await, 1, "nothing restored by the refused attempts");
 
-    let report = addr.send(RestoreBackup { auth: admin, file: taken }).await.unwrap().unwrap();
+    let report = addr.send(RestoreBackup { auth: admin.clone(), file: taken }).await.unwrap().unwrap();
     assert!(report.ledger.is_ok(), "{report:?}");
     // The kiosk's pool was cut from the replaced database and reconnects to the restored one.
     assert_eq!(categories_named(&db, after).await, 0, "the restored data has no later category");
-    let owner = db.owner_client().await;
-    let kept: i64 =
-        owner.query_one("SELECT count(*) FROM pg_database WHERE datname = $1", &[&report.previous_kept_as]).await.unwrap().get(0);
-    assert_eq!(kept, 1, "the replaced database is kept as {}", report.previous_kept_as);
-    owner.batch_execute(&format!("DROP DATABASE \"{}\"", report.previous_kept_as)).await.unwrap();
+    let kept = backup::kept(&db.target).await.unwrap();
+    assert_eq!(
+        kept.iter().map(|k| k.name.as_str()).collect::<Vec<_>>(),
+        [report.previous_kept_as.as_str()],
+        "the replaced database is kept"
+    );
+    // Dropping it is the restore right's: an operator is refused by the database.
+    let refused = backup::drop_kept(&db.target, &db.pool, &report.previous_kept_as, &operator).await.unwrap_err();
+    assert!(matches!(refused, BackupRunError::Refused(Error::Forbidden { .. })), "{refused}");
+    backup::drop_kept(&db.target, &db.pool, &report.previous_kept_as, &admin).await.unwrap();
+    assert!(backup::kept(&db.target).await.unwrap().is_empty());
 }
 
 /// Through the pool, as the kiosk reads.

@@ -1133,7 +1133,7 @@ pub struct RestoreReport {
 /// `by`: who asked (recorded in the audit log of the restored database).
 pub async fn restore(target: &Target, file: &Path, opts: &BackupOptions, by: Option<&str>) -> Result<RestoreReport, BackupError> {
     let verified = verify_file(file)?;
-    let live = target.owner.get_dbname().unwrap_or(crate::cluster::DATABASE_NAME).to_string();
+    let live = live_database(target);
     let stamp = Local::now().format(STAMP_FORMAT).to_string();
     let fresh = restore_name(&live, "restore", &stamp);
     let old = restore_name(&live, "old", &stamp);
@@ -1248,6 +1248,68 @@ fn restore_name(live: &str, what: &str, stamp: &str) -> String {
     let suffix = format!("_{what}_{stamp}");
     let keep = 63usize.saturating_sub(suffix.len()).min(live.len());
     format!("{}{suffix}", &live[..keep])
+}
+
+/// A database a restore kept (`<live>_old_<stamp>`): the data as it was before that restore,
+/// as big as the live one, until an admin drops it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct KeptDatabase {
+    pub name: String,
+    pub bytes: i64,
+}
+
+/// The live database's name on this target.
+pub fn live_database(target: &Target) -> String {
+    target.owner.get_dbname().unwrap_or(crate::cluster::DATABASE_NAME).to_string()
+}
+
+/// The databases restores kept beside the live one, oldest first.
+pub async fn kept_databases(target: &Target) -> Result<Vec<KeptDatabase>, BackupError> {
+    let (maint, conn_task) = maintenance(target).await?;
+    let kept = kept_on(&maint, &live_database(target)).await;
+    drop(maint);
+    let _ = conn_task.await;
+    kept
+}
+
+/// Drops a database a restore kept; only such a database (never the live one).
+pub async fn drop_kept_database(target: &Target, name: &str) -> Result<(), BackupError> {
+    let (maint, conn_task) = maintenance(target).await?;
+    let result = match kept_on(&maint, &live_database(target)).await {
+        Ok(kept) if kept.iter().any(|k| k.name == name) => {
+            maint.batch_execute(&format!("DROP DATABASE {}", quote_ident(name))).await.map_err(BackupError::from)
+        }
+        Ok(_) => Err(BackupError::Database(crate::error::Error::NotFound(format!("no database {name} kept by a restore")))),
+        Err(e) => Err(e),
+    };
+    drop(maint);
+    let _ = conn_task.await;
+    result
+}
+
+/// The owner's connection to the `postgres` database, and its connection task.
+async fn maintenance(target: &Target) -> Result<(tokio_postgres::Client, tokio::task::JoinHandle<()>), BackupError> {
+    let mut cfg = target.owner.clone();
+    cfg.dbname("postgres");
+    let (client, conn) = connect(&cfg).await?;
+    Ok((
+        client,
+        tokio::spawn(async move {
+            let _ = conn.await;
+        }),
+    ))
+}
+
+/// Asked as the owner: a database's size needs the right to connect to it.
+async fn kept_on(owner: &impl GenericClient, live: &str) -> Result<Vec<KeptDatabase>, BackupError> {
+    let prefix = restore_name(live, "old", "");
+    let rows = owner
+        .query(
+            "SELECT datname::text, pg_database_size(oid) FROM pg_database WHERE left(datname, length($1)) = $1 ORDER BY datname",
+            &[&prefix],
+        )
+        .await?;
+    Ok(rows.iter().map(|r| KeptDatabase { name: r.get(0), bytes: r.get(1) }).collect())
 }
 
 async fn drop_database(maint: &tokio_postgres::Client, name: &str) {

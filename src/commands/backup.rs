@@ -36,6 +36,22 @@ pub enum BackupCommand {
         #[arg(long)]
         json: bool,
     },
+    /// The databases restores kept (the data as it was before each restore) and their size.
+    Kept {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Drop a database a restore kept, once the restored data is known to be right (admin).
+    DropKept {
+        name: String,
+        /// Do not ask for confirmation.
+        #[arg(long)]
+        yes: bool,
+        #[command(flatten)]
+        login: Login,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 pub fn backup(config: &Config, cmd: BackupCommand) -> anyhow::Result<()> {
@@ -43,7 +59,43 @@ pub fn backup(config: &Config, cmd: BackupCommand) -> anyhow::Result<()> {
         BackupCommand::Now { login, json } => now(&Db::open(config)?, &login, json),
         BackupCommand::List { check, json } => list(&Db::open(config)?, check, json),
         BackupCommand::Verify { file, json } => verify(&file, json),
+        BackupCommand::Kept { json } => kept(&Db::open(config)?, json),
+        BackupCommand::DropKept { name, yes, login, json } => drop_kept(&Db::open(config)?, &name, yes, &login, json),
     }
+}
+
+fn kept(db: &Db, json: bool) -> anyhow::Result<()> {
+    let kept = db.run(actors::backup::kept(db.target()))?;
+    print(json, &kept, || {
+        if kept.is_empty() {
+            return "no databases kept by restores".to_string();
+        }
+        let rows: Vec<Vec<String>> = kept.iter().map(|k| vec![k.name.clone(), human_bytes(k.bytes.max(0) as u64)]).collect();
+        super::table::render(&["kept database", "size"], &rows)
+            + "drop one when the restored data is right: ombor backup drop-kept NAME --user ADMIN"
+    });
+    Ok(())
+}
+
+fn drop_kept(db: &Db, name: &str, yes: bool, login: &Login, json: bool) -> anyhow::Result<()> {
+    if !yes {
+        if !std::io::stdin().is_terminal() {
+            anyhow::bail!("dropping {name} deletes the data as it was before that restore: add --yes to confirm (no terminal to ask on)");
+        }
+        eprint!("Drop {name}? The data as it was before that restore is deleted for good. Type yes to continue: ");
+        std::io::stderr().flush()?;
+        let mut answer = String::new();
+        std::io::stdin().lock().read_line(&mut answer)?;
+        if answer.trim() != "yes" {
+            anyhow::bail!("cancelled; nothing was dropped");
+        }
+    }
+    let auth = db.login(login)?;
+    let dropped = db.run(actors::backup::drop_kept(db.target(), &db.pool, name, &auth));
+    db.logout(&auth);
+    dropped?;
+    print(json, &serde_json::json!({ "dropped": name }), || format!("dropped {name}"));
+    Ok(())
 }
 
 fn now(db: &Db, login: &Login, json: bool) -> anyhow::Result<()> {

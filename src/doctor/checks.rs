@@ -53,6 +53,7 @@ pub fn all(config: &Config, f: &Facts, lang: Language) -> Vec<Line> {
         backup_dir_writable(f, lang),
         pg_dump_compatible(f, db, lang),
         last_backup(f, lang),
+        kept_databases(db, lang),
         nightly_schedule(config, lang),
         memory(f, lang),
         ssd(f, lang),
@@ -573,6 +574,39 @@ fn last_backup(f: &Facts, lang: Language) -> Line {
         )
     } else {
         line.pass(tr!(lang, "{name}, {age}", "{name}, {age}", "{name}, {age}"))
+    }
+}
+
+/// A restore keeps the replaced database, as big as the live one: on a small SSD a few of them
+/// fill the disk. Not an error: a reminder to drop them once the restored data is right.
+fn kept_databases(db: Option<&Connected>, lang: Language) -> Line {
+    let line = Line::new(
+        "backup.kept",
+        Group::Backup,
+        false,
+        tr!(lang, "Tiklashdan qolgan bazalar", "Базы, оставшиеся после восстановления", "Databases kept by restores"),
+    );
+    let Some(db) = db else {
+        let (detail, hint) = no_database(lang);
+        return line.warn(detail, hint);
+    };
+    match &db.kept {
+        Err(e) => line.warn(e.clone(), String::new()),
+        Ok(kept) if kept.is_empty() => line.pass(tr!(lang, "yo'q", "нет", "none")),
+        Ok(kept) => {
+            let count = kept.len();
+            let gb = kept.iter().map(|k| k.bytes.max(0) as f64).sum::<f64>() / GB;
+            let names = kept.iter().map(|k| k.name.as_str()).collect::<Vec<_>>().join(", ");
+            line.warn(
+                tr!(lang, "{count} ta ({gb:.2} GB): {names}", "{count} ({gb:.2} ГБ): {names}", "{count} ({gb:.2} GB): {names}"),
+                tr!(
+                    lang,
+                    "Tiklangan ma'lumotlar to'g'ri bo'lsa, o'chiring: ombor backup drop-kept NOMI --user ADMIN",
+                    "Если восстановленные данные верны, удалите: ombor backup drop-kept ИМЯ --user ADMIN",
+                    "Once the restored data is right, drop them: ombor backup drop-kept NAME --user ADMIN"
+                ),
+            )
+        }
     }
 }
 

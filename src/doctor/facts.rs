@@ -48,6 +48,8 @@ pub struct Connected {
     pub counts: Result<InstallationCounts, String>,
     pub ledger: Result<LedgerReport, String>,
     pub embedded: bool,
+    /// Databases restores kept beside the live one (each a full copy).
+    pub kept: Result<Vec<models::backups::KeptDatabase>, String>,
 }
 
 pub enum Scan {
@@ -126,6 +128,7 @@ async fn database_and_scan(config: &Config, options: &Options) -> (DbFacts, Scan
                 counts: models::health::counts(&client).await.map_err(text),
                 ledger: models::movements::verify(&client).await.map_err(text),
                 embedded: target.cluster.is_some(),
+                kept: models::backups::kept_databases(&target).await.map_err(|e| e.to_string()),
             };
             let scan = ask_for_scan(options, Some(&client)).await;
             (DbFacts::Connected(Box::new(connected)), scan)
