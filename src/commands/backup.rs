@@ -78,18 +78,12 @@ fn kept(db: &Db, json: bool) -> anyhow::Result<()> {
 }
 
 fn drop_kept(db: &Db, name: &str, yes: bool, login: &Login, json: bool) -> anyhow::Result<()> {
-    if !yes {
-        if !std::io::stdin().is_terminal() {
-            anyhow::bail!("dropping {name} deletes the data as it was before that restore: add --yes to confirm (no terminal to ask on)");
-        }
-        eprint!("Drop {name}? The data as it was before that restore is deleted for good. Type yes to continue: ");
-        std::io::stderr().flush()?;
-        let mut answer = String::new();
-        std::io::stdin().lock().read_line(&mut answer)?;
-        if answer.trim() != "yes" {
-            anyhow::bail!("cancelled; nothing was dropped");
-        }
-    }
+    confirm(
+        yes,
+        &format!("Drop {name}? The data as it was before that restore is deleted for good."),
+        &format!("dropping {name} deletes the data as it was before that restore"),
+        "cancelled; nothing was dropped",
+    )?;
     let auth = db.login(login)?;
     let dropped = db.run(actors::backup::drop_kept(db.target(), &db.pool, name, &auth));
     db.logout(&auth);
@@ -193,21 +187,12 @@ fn verify(file: &Path, json: bool) -> anyhow::Result<()> {
 /// `ombor restore FILE`: checksum first, then a confirmation, an admin's login, the restore.
 pub fn restore(config: &Config, file: &Path, yes: bool, login: &Login, json: bool) -> anyhow::Result<()> {
     let verified = backups::verify_file(file)?;
-    if !yes {
-        if !std::io::stdin().is_terminal() {
-            anyhow::bail!("restore replaces the live database: add --yes to confirm (no terminal to ask on)");
-        }
-        eprint!(
-            "Restore {} over the live database? The current database is kept as a dated copy. Type yes to continue: ",
-            verified.file.display()
-        );
-        std::io::stderr().flush()?;
-        let mut answer = String::new();
-        std::io::stdin().lock().read_line(&mut answer)?;
-        if answer.trim() != "yes" {
-            anyhow::bail!("restore cancelled; nothing was changed");
-        }
-    }
+    confirm(
+        yes,
+        &format!("Restore {} over the live database? The current database is kept as a dated copy.", verified.file.display()),
+        "restore replaces the live database",
+        "restore cancelled; nothing was changed",
+    )?;
     let db = Db::open(config)?;
     let auth = db.login(login)?;
     let options = BackupOptions::from_config(config);
@@ -229,6 +214,24 @@ pub fn restore(config: &Config, file: &Path, yes: bool, login: &Login, json: boo
                     .unwrap_or_default()
         )
     });
+    Ok(())
+}
+
+/// Asks `question` on the terminal unless `yes`; with no terminal, `--yes` is required.
+fn confirm(yes: bool, question: &str, what_it_does: &str, cancelled: &str) -> anyhow::Result<()> {
+    if yes {
+        return Ok(());
+    }
+    if !std::io::stdin().is_terminal() {
+        anyhow::bail!("{what_it_does}: add --yes to confirm (no terminal to ask on)");
+    }
+    eprint!("{question} Type yes to continue: ");
+    std::io::stderr().flush()?;
+    let mut answer = String::new();
+    std::io::stdin().lock().read_line(&mut answer)?;
+    if answer.trim() != "yes" {
+        anyhow::bail!("{cancelled}");
+    }
     Ok(())
 }
 
