@@ -595,10 +595,17 @@ fn kept_databases(db: Option<&Connected>, lang: Language) -> Line {
         Ok(kept) if kept.is_empty() => line.pass(tr!(lang, "yo'q", "нет", "none")),
         Ok(kept) => {
             let count = kept.len();
-            let gb = kept.iter().map(|k| k.bytes.max(0) as f64).sum::<f64>() / GB;
+            let bytes = kept.iter().map(|k| k.bytes.max(0) as f64).sum::<f64>();
+            let (gb, mb) = (bytes / GB, bytes / (1024.0 * 1024.0));
+            let size = match (lang, gb >= 1.0) {
+                (Language::Russian, true) => format!("{gb:.1} ГБ"),
+                (Language::Russian, false) => format!("{mb:.0} МБ"),
+                (_, true) => format!("{gb:.1} GB"),
+                (_, false) => format!("{mb:.0} MB"),
+            };
             let names = kept.iter().map(|k| k.name.as_str()).collect::<Vec<_>>().join(", ");
             line.warn(
-                tr!(lang, "{count} ta ({gb:.2} GB): {names}", "{count} ({gb:.2} ГБ): {names}", "{count} ({gb:.2} GB): {names}"),
+                tr!(lang, "{count} ta ({size}): {names}", "{count} ({size}): {names}", "{count} ({size}): {names}"),
                 tr!(
                     lang,
                     "Tiklangan ma'lumotlar to'g'ri bo'lsa, o'chiring: ombor backup drop-kept NOMI --user ADMIN",
