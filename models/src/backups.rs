@@ -22,7 +22,7 @@ use sha2::{Digest, Sha256};
 use tokio_postgres::GenericClient;
 
 use crate::config::Config;
-use crate::db::{connect, DbError, Target};
+use crate::db::{connect, connect_maintenance, DbError, Target};
 use crate::session::SessionToken;
 
 pub const FILE_PREFIX: &str = "ombor_nazorat_";
@@ -1138,10 +1138,7 @@ pub async fn restore(target: &Target, file: &Path, opts: &BackupOptions, by: Opt
     let fresh = restore_name(&live, "restore", &stamp);
     let old = restore_name(&live, "old", &stamp);
 
-    let mut maint_cfg = target.owner.clone();
-    maint_cfg.dbname("postgres");
-    let (maint, conn) = connect(&maint_cfg).await?;
-    let conn_task = tokio::spawn(conn);
+    let (maint, conn_task) = connect_maintenance(&target.owner).await?;
     let (server_version, server_major) = server_version(&maint).await?;
     let psql = find_client("psql", opts.pg_bin_dir.as_deref(), &server_version, server_major)?;
 
@@ -1265,7 +1262,7 @@ pub fn live_database(target: &Target) -> String {
 
 /// The databases restores kept beside the live one, oldest first.
 pub async fn kept_databases(target: &Target) -> Result<Vec<KeptDatabase>, BackupError> {
-    let (maint, conn_task) = maintenance(target).await?;
+    let (maint, conn_task) = connect_maintenance(&target.owner).await?;
     let kept = kept_on(&maint, &live_database(target)).await;
     drop(maint);
     let _ = conn_task.await;
@@ -1274,7 +1271,7 @@ pub async fn kept_databases(target: &Target) -> Result<Vec<KeptDatabase>, Backup
 
 /// Drops a database a restore kept; only such a database (never the live one).
 pub async fn drop_kept_database(target: &Target, name: &str) -> Result<(), BackupError> {
-    let (maint, conn_task) = maintenance(target).await?;
+    let (maint, conn_task) = connect_maintenance(&target.owner).await?;
     let result = match kept_on(&maint, &live_database(target)).await {
         Ok(kept) if kept.iter().any(|k| k.name == name) => {
             maint.batch_execute(&format!("DROP DATABASE {}", quote_ident(name))).await.map_err(BackupError::from)
@@ -1285,19 +1282,6 @@ pub async fn drop_kept_database(target: &Target, name: &str) -> Result<(), Backu
     drop(maint);
     let _ = conn_task.await;
     result
-}
-
-/// The owner's connection to the `postgres` database, and its connection task.
-async fn maintenance(target: &Target) -> Result<(tokio_postgres::Client, tokio::task::JoinHandle<()>), BackupError> {
-    let mut cfg = target.owner.clone();
-    cfg.dbname("postgres");
-    let (client, conn) = connect(&cfg).await?;
-    Ok((
-        client,
-        tokio::spawn(async move {
-            let _ = conn.await;
-        }),
-    ))
 }
 
 /// Asked as the owner: a database's size needs the right to connect to it.
@@ -1475,10 +1459,7 @@ pub async fn bare_pg_dump(owner: &tokio_postgres::Config, pg_bin_dir: Option<&Pa
 
 /// Drops database `name` of `owner`'s server (the benchmark's own database).
 pub async fn drop_database_by_name(owner: &tokio_postgres::Config, name: &str) -> Result<(), BackupError> {
-    let mut maint = owner.clone();
-    maint.dbname("postgres");
-    let (c, conn) = connect(&maint).await?;
-    let h = tokio::spawn(conn);
+    let (c, h) = connect_maintenance(owner).await?;
     c.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()", &[&name]).await?;
     c.batch_execute(&format!("DROP DATABASE IF EXISTS {}", quote_ident(name))).await?;
     drop(c);

@@ -146,6 +146,20 @@ pub async fn connect(
     cfg.connect(crate::tls::current()).await.map_err(|e| DbError::Connect { target: describe(cfg), reason: connect_reason(&e) })
 }
 
+/// The owner's connection to the server's `postgres` database (to create, rename, drop or list
+/// databases), with its connection task: drop the client, then await the task.
+pub async fn connect_maintenance(owner: &tokio_postgres::Config) -> Result<(tokio_postgres::Client, tokio::task::JoinHandle<()>), DbError> {
+    let mut cfg = owner.clone();
+    cfg.dbname("postgres");
+    let (client, conn) = connect(&cfg).await?;
+    Ok((
+        client,
+        tokio::spawn(async move {
+            let _ = conn.await;
+        }),
+    ))
+}
+
 fn connect_reason(e: &tokio_postgres::Error) -> String {
     match e.as_db_error() {
         Some(db) => db.message().to_string(),
@@ -163,10 +177,7 @@ fn connect_reason(e: &tokio_postgres::Error) -> String {
 
 async fn ensure_database_exists(owner: &tokio_postgres::Config) -> Result<(), DbError> {
     let dbname = owner.get_dbname().unwrap_or(DATABASE_NAME).to_string();
-    let mut maint = owner.clone();
-    maint.dbname("postgres");
-    let (client, conn) = connect(&maint).await?;
-    let handle = tokio::spawn(conn);
+    let (client, handle) = connect_maintenance(owner).await?;
     let exists = client.query_opt("SELECT 1 FROM pg_database WHERE datname = $1", &[&dbname]).await?.is_some();
     if !exists {
         let quoted = format!("\"{}\"", dbname.replace('"', "\"\""));

@@ -43,10 +43,7 @@ impl TestDb {
     async fn create(template: Option<&str>) -> TestDb {
         let shared = shared();
         let name = format!("t_{}_{}", std::process::id(), COUNTER.fetch_add(1, Ordering::SeqCst));
-        let mut maint = shared.owner.clone();
-        maint.dbname("postgres");
-        let (client, conn) = connect(&maint).await.expect("connect to test cluster");
-        let h = tokio::spawn(conn);
+        let (client, h) = crate::db::connect_maintenance(&shared.owner).await.expect("connect to test cluster");
         let sql = match template {
             Some(t) => format!("CREATE DATABASE {name} TEMPLATE {t}"),
             None => format!("CREATE DATABASE {name} TEMPLATE template0"),

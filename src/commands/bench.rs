@@ -181,11 +181,8 @@ fn run(config: &Config, base: &Target, args: &LedgerBench) -> anyhow::Result<()>
     }
     drop(pool);
     if !args.keep {
-        let mut maint = base.owner.clone();
-        maint.dbname("postgres");
         rt.block_on(async {
-            let (c, conn) = models::db::connect(&maint).await?;
-            tokio::spawn(conn);
+            let (c, _connection) = models::db::connect_maintenance(&base.owner).await?;
             drop(owner);
             tokio::time::sleep(Duration::from_millis(300)).await;
             c.batch_execute(&format!("DROP DATABASE IF EXISTS {db_name} WITH (FORCE)")).await?;
