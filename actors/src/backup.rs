@@ -296,10 +296,11 @@ impl Handler<RestoreBackup> for Backup {
         if self.running {
             return Box::pin(fut::ready(Err(BackupRunError::Busy)));
         }
-        // Only a dump of this folder, by its name: the screen cannot point at any other file.
+        // Only a dump of this folder, by its name: the screen cannot point at any other file
+        // ("a/b.sql", "../x.sql" and "/etc/x" all have another parent).
         let dir = self.settings.options.dir.clone();
         let path = dir.join(&msg.file);
-        if msg.file.contains('/') || path.parent() != Some(dir.as_path()) {
+        if path.parent() != Some(dir.as_path()) {
             return Box::pin(fut::ready(Err(BackupError::NotABackup(path).into())));
         }
         self.running = true;
