@@ -148,6 +148,13 @@ pub async fn products(pool: &Pool, auth: &AuthContext, query: &ProductQuery) -> 
     products::list(&**c, query).await
 }
 
+/// Every product `query` matches, across pages, at most `max` (exports, labels).
+pub async fn all_products(pool: &Pool, auth: &AuthContext, query: &ProductQuery, max: usize) -> Result<Vec<Product>, Error> {
+    auth.require(Action::ViewStock)?;
+    let c = pool.get().await?;
+    products::list_all(&**c, query, max).await
+}
+
 pub async fn add_product(pool: &Pool, auth: &AuthContext, p: &products::NewProduct) -> Result<Product, Error> {
     as_user!(pool, auth, Action::ManageProducts, |tx| products::add(&*tx, p).await?)
 }
@@ -337,6 +344,15 @@ pub struct Products {
     pub query: ProductQuery,
 }
 
+/// Every product the query matches (its limit and offset are ignored), at most `max`.
+#[derive(Message)]
+#[rtype(result = "Result<Vec<Product>, Error>")]
+pub struct AllProducts {
+    pub auth: AuthContext,
+    pub query: ProductQuery,
+    pub max: usize,
+}
+
 #[derive(Message)]
 #[rtype(result = "()")]
 pub struct Subscribe(pub mpsc::Sender<LedgerEvent>);
@@ -500,6 +516,14 @@ impl Handler<Products> for Ledger {
     fn handle(&mut self, msg: Products, _: &mut Context<Self>) -> Self::Result {
         let pool = self.pool.clone();
         Box::pin(async move { products(&pool, &msg.auth, &msg.query).await })
+    }
+}
+
+impl Handler<AllProducts> for Ledger {
+    type Result = ResponseFuture<Result<Vec<Product>, Error>>;
+    fn handle(&mut self, msg: AllProducts, _: &mut Context<Self>) -> Self::Result {
+        let pool = self.pool.clone();
+        Box::pin(async move { all_products(&pool, &msg.auth, &msg.query, msg.max).await })
     }
 }
 

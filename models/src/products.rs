@@ -191,6 +191,22 @@ pub async fn list(c: &impl GenericClient, q: &ProductQuery) -> Result<Vec<Produc
     Ok(rows.iter().map(card).collect())
 }
 
+/// Every product `q` matches (its limit and offset are ignored), page by page, at most `max`:
+/// for exports and labels of a whole list.
+pub async fn list_all(c: &impl GenericClient, q: &ProductQuery, max: usize) -> Result<Vec<Product>> {
+    const BATCH: i64 = 10_000;
+    let mut all: Vec<Product> = vec![];
+    loop {
+        let page = list(c, &ProductQuery { limit: BATCH, offset: all.len() as i64, ..q.clone() }).await?;
+        let done = (page.len() as i64) < BATCH || all.len() + page.len() >= max;
+        all.extend(page);
+        if done {
+            all.truncate(max);
+            return Ok(all);
+        }
+    }
+}
+
 pub async fn count(c: &impl GenericClient) -> Result<i64> {
     Ok(c.query_one("SELECT count(*) FROM products", &[]).await?.get(0))
 }

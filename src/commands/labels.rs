@@ -35,17 +35,8 @@ pub fn run(db: &Db, args: LabelsArgs) -> anyhow::Result<()> {
         args.sku.iter().map(|s| resolve_product(db, s)).collect::<anyhow::Result<Vec<_>>>()?
     } else {
         let category_id = args.category.as_deref().map(|c| resolve_category(db, c)).transpose()?;
-        let mut all = vec![];
-        loop {
-            let q = ProductQuery { category_id, limit: 10_000, offset: all.len() as i64, ..Default::default() };
-            let page = db.run(async { models::products::list(&**db.pool.get().await?, &q).await })?;
-            let done = page.len() < 10_000;
-            all.extend(page);
-            if done {
-                break;
-            }
-        }
-        all
+        let q = ProductQuery { category_id, ..Default::default() };
+        db.run(async { models::products::list_all(&**db.pool.get().await?, &q, usize::MAX).await })?
     };
     if products.is_empty() {
         anyhow::bail!("no products to label");

@@ -411,27 +411,12 @@ impl Products {
                     .join(format!("qr-labels-{}.pdf", chrono::Local::now().format("%Y%m%d-%H%M%S")));
                 Task::perform(
                     async move {
-                        let mut all: Vec<Product> = vec![];
-                        loop {
-                            let query = ProductQuery {
-                                search: search.clone(),
-                                low_only,
-                                limit: 1000,
-                                offset: all.len() as i64,
-                                ..Default::default()
-                            };
-                            let page = ledger
-                                .send(ledger::Products { auth: auth.clone(), query })
-                                .await
-                                .unwrap_or_else(|e| Err(Error::Unavailable(e.to_string())))
-                                .map_err(|e| error_text(lang, &e))?;
-                            let done = page.len() < 1000 || all.len() + page.len() >= MAX_LABELS;
-                            all.extend(page);
-                            if done {
-                                break;
-                            }
-                        }
-                        all.truncate(MAX_LABELS);
+                        let query = ProductQuery { search, low_only, ..Default::default() };
+                        let all = ledger
+                            .send(ledger::AllProducts { auth, query, max: MAX_LABELS })
+                            .await
+                            .unwrap_or_else(|e| Err(Error::Unavailable(e.to_string())))
+                            .map_err(|e| error_text(lang, &e))?;
                         if all.is_empty() {
                             return Err(tr(lang, Text::NoProductsToLabel).to_string());
                         }

@@ -308,21 +308,12 @@ impl Reports {
         let name = format!("{}-{}", if low_only { "low-stock" } else { "stock" }, chrono::Local::now().format("%Y%m%d-%H%M%S"));
         Task::perform(
             async move {
-                const BATCH: i64 = 10_000;
-                let mut products = vec![];
-                loop {
-                    let query = ProductQuery { low_only, limit: BATCH, offset: products.len() as i64, ..Default::default() };
-                    let page = ledger
-                        .send(ledger::Products { auth: auth.clone(), query })
-                        .await
-                        .map_err(|e| e.to_string())?
-                        .map_err(|e| e.to_string())?;
-                    let done = (page.len() as i64) < BATCH;
-                    products.extend(page);
-                    if done {
-                        break;
-                    }
-                }
+                let query = ProductQuery { low_only, ..Default::default() };
+                let products = ledger
+                    .send(ledger::AllProducts { auth, query, max: usize::MAX })
+                    .await
+                    .map_err(|e| e.to_string())?
+                    .map_err(|e| e.to_string())?;
                 let rows: Vec<Vec<String>> = products
                     .iter()
                     .map(|p| {
