@@ -890,8 +890,9 @@ pub fn role_text(role: Role) -> Text {
     }
 }
 
-/// The actor is gone (the system is stopping): reported like an unreachable database.
-fn mailbox(e: actix::MailboxError) -> Error {
+/// The actor is gone (the system is stopping): reported like an unreachable database. Every
+/// screen maps a mailbox error here.
+pub(crate) fn mailbox(e: actix::MailboxError) -> Error {
     Error::Unavailable(e.to_string())
 }
 

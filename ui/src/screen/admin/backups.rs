@@ -13,6 +13,7 @@ use iced::{Element, Length, Task};
 use models::backups::{BackupFile, BackupRecord, ChecksumState};
 use models::Error;
 
+use crate::app::mailbox;
 use crate::i18n::{backup_problem_text, backup_run_error_text, error_text, tr, trf, Language, Text};
 use crate::{format, theme};
 
@@ -66,10 +67,7 @@ impl Backups {
 
     pub fn load(&mut self) -> Task<Message> {
         let backup = self.handles.backup.clone();
-        let runs = Task::perform(
-            async move { backup.send(ListBackups).await.unwrap_or_else(|e| Err(Error::Unavailable(e.to_string()))) },
-            Message::Loaded,
-        );
+        let runs = Task::perform(async move { backup.send(ListBackups).await.unwrap_or_else(|e| Err(mailbox(e))) }, Message::Loaded);
         let backup = self.handles.backup.clone();
         let files = Task::perform(async move { backup.send(ListBackupFiles).await.unwrap_or_default() }, Message::FilesLoaded);
         Task::batch([runs, files])
@@ -131,7 +129,7 @@ impl Backups {
                                 ],
                             )),
                             Ok(Err(e)) => Err(trf(lang, Text::RestoreFailedBanner, &[("reason", &backup_run_error_text(lang, &e))])),
-                            Err(e) => Err(error_text(lang, &Error::Unavailable(e.to_string()))),
+                            Err(e) => Err(error_text(lang, &mailbox(e))),
                         }
                     },
                     Message::Restored,
@@ -154,7 +152,7 @@ impl Backups {
                     async move {
                         match backup.send(BackupNow { auth }).await {
                             Ok(r) => r.map_err(|e| backup_run_error_text(lang, &e)),
-                            Err(e) => Err(error_text(lang, &Error::Unavailable(e.to_string()))),
+                            Err(e) => Err(error_text(lang, &mailbox(e))),
                         }
                     },
                     Message::Ran,

@@ -8,7 +8,7 @@ use iced::{Alignment, Element, Length, Task};
 use models::permissions::{allowed, Action};
 use models::{Employee, Error, Role, User};
 
-use crate::app::role_text;
+use crate::app::{mailbox, role_text};
 use crate::face_link::{FaceLink, FaceUpdate};
 use crate::i18n::{camera_problem_text, error_text, face_problem_text, tr, trf, Language, Text};
 use crate::widget::preview::{self, Preview};
@@ -53,10 +53,6 @@ pub struct People {
     error: Option<String>,
     notice: Option<String>,
     enrolment: Option<Enrolment>,
-}
-
-fn unreachable_actor(e: actix::MailboxError) -> Error {
-    Error::Unavailable(e.to_string())
 }
 
 impl People {
@@ -105,15 +101,12 @@ impl People {
 
     pub fn load_users(&self) -> Task<Message> {
         let (s, auth) = (self.handles.session.clone(), self.auth.clone());
-        Task::perform(async move { s.send(session::Users { auth }).await.unwrap_or_else(|e| Err(unreachable_actor(e))) }, Message::Users)
+        Task::perform(async move { s.send(session::Users { auth }).await.unwrap_or_else(|e| Err(mailbox(e))) }, Message::Users)
     }
 
     pub fn load_employees(&self) -> Task<Message> {
         let (l, auth) = (self.handles.ledger.clone(), self.auth.clone());
-        Task::perform(
-            async move { l.send(ledger::Employees { auth }).await.unwrap_or_else(|e| Err(unreachable_actor(e))) },
-            Message::Employees,
-        )
+        Task::perform(async move { l.send(ledger::Employees { auth }).await.unwrap_or_else(|e| Err(mailbox(e))) }, Message::Employees)
     }
 
     fn change_user(&self, username: String, new_password: Option<String>, role: Option<Role>, active: Option<bool>) -> Task<Message> {
@@ -122,7 +115,7 @@ impl People {
             async move {
                 s.send(session::ChangeUser { auth, username, new_password, role, active })
                     .await
-                    .unwrap_or_else(|e| Err(unreachable_actor(e)))
+                    .unwrap_or_else(|e| Err(mailbox(e)))
                     .map(|_| ())
             },
             Message::Done,
@@ -164,7 +157,7 @@ impl People {
                     async move {
                         s.send(session::CreateUser { auth: Some(auth), username, password, role })
                             .await
-                            .unwrap_or_else(|e| Err(unreachable_actor(e)))
+                            .unwrap_or_else(|e| Err(mailbox(e)))
                             .map(|_| ())
                     },
                     Message::Done,
@@ -193,9 +186,7 @@ impl People {
                 let (l, auth, full_name) = (self.handles.ledger.clone(), self.auth.clone(), self.employee_name.trim().to_string());
                 self.employee_name.clear();
                 Task::perform(
-                    async move {
-                        l.send(ledger::AddEmployee { auth, full_name }).await.unwrap_or_else(|e| Err(unreachable_actor(e))).map(|_| ())
-                    },
+                    async move { l.send(ledger::AddEmployee { auth, full_name }).await.unwrap_or_else(|e| Err(mailbox(e))).map(|_| ()) },
                     Message::Done,
                 )
             }
@@ -214,10 +205,7 @@ impl People {
                 let (l, auth) = (self.handles.ledger.clone(), self.auth.clone());
                 Task::perform(
                     async move {
-                        l.send(ledger::DeactivateEmployee { auth, employee_id })
-                            .await
-                            .unwrap_or_else(|e| Err(unreachable_actor(e)))
-                            .map(|_| ())
+                        l.send(ledger::DeactivateEmployee { auth, employee_id }).await.unwrap_or_else(|e| Err(mailbox(e))).map(|_| ())
                     },
                     Message::Done,
                 )

@@ -17,6 +17,7 @@ use models::{Category, Error, Product};
 use rust_decimal::Decimal;
 
 use super::stock_list::{self, PAGE};
+use crate::app::mailbox;
 use crate::i18n::{error_text, row_error_text, tr, trf, Language, Text};
 use crate::labels::{Label, Sheet};
 use crate::theme;
@@ -143,16 +144,15 @@ impl Products {
             ..Default::default()
         };
         let (ledger, auth, page) = (self.handles.ledger.clone(), self.auth.clone(), self.page);
-        Task::perform(
-            async move { ledger.send(ledger::Products { auth, query }).await.unwrap_or_else(|e| Err(Error::Unavailable(e.to_string()))) },
-            move |r| Message::Loaded(page, r),
-        )
+        Task::perform(async move { ledger.send(ledger::Products { auth, query }).await.unwrap_or_else(|e| Err(mailbox(e))) }, move |r| {
+            Message::Loaded(page, r)
+        })
     }
 
     fn load_categories(&self) -> Task<Message> {
         let (ledger, auth) = (self.handles.ledger.clone(), self.auth.clone());
         Task::perform(
-            async move { ledger.send(ledger::Categories { auth }).await.unwrap_or_else(|e| Err(Error::Unavailable(e.to_string()))) },
+            async move { ledger.send(ledger::Categories { auth }).await.unwrap_or_else(|e| Err(mailbox(e))) },
             Message::CategoriesLoaded,
         )
     }
@@ -241,12 +241,7 @@ impl Products {
                         ..Default::default()
                     };
                     return Task::perform(
-                        async move {
-                            ledger
-                                .send(ledger::EditProduct { auth, product_id, change })
-                                .await
-                                .unwrap_or_else(|e| Err(Error::Unavailable(e.to_string())))
-                        },
+                        async move { ledger.send(ledger::EditProduct { auth, product_id, change }).await.unwrap_or_else(|e| Err(mailbox(e))) },
                         Message::Saved,
                     );
                 }
@@ -260,9 +255,7 @@ impl Products {
                     ..Default::default()
                 };
                 Task::perform(
-                    async move {
-                        ledger.send(ledger::AddProduct { auth, product }).await.unwrap_or_else(|e| Err(Error::Unavailable(e.to_string())))
-                    },
+                    async move { ledger.send(ledger::AddProduct { auth, product }).await.unwrap_or_else(|e| Err(mailbox(e))) },
                     Message::Saved,
                 )
             }
@@ -315,9 +308,7 @@ impl Products {
                 }
                 let (ledger, auth) = (self.handles.ledger.clone(), self.auth.clone());
                 Task::perform(
-                    async move {
-                        ledger.send(ledger::AddCategory { auth, name }).await.unwrap_or_else(|e| Err(Error::Unavailable(e.to_string())))
-                    },
+                    async move { ledger.send(ledger::AddCategory { auth, name }).await.unwrap_or_else(|e| Err(mailbox(e))) },
                     Message::CategoryAdded,
                 )
             }
@@ -349,7 +340,7 @@ impl Products {
                         ledger
                             .send(ledger::RenameCategory { auth, category_id, name: name.trim().to_string() })
                             .await
-                            .unwrap_or_else(|e| Err(Error::Unavailable(e.to_string())))
+                            .unwrap_or_else(|e| Err(mailbox(e)))
                     },
                     Message::CategoryRenamed,
                 )
@@ -385,12 +376,7 @@ impl Products {
                 let (ledger, auth, path, update) =
                     (self.handles.ledger.clone(), self.auth.clone(), PathBuf::from(path), self.import_update);
                 Task::perform(
-                    async move {
-                        ledger
-                            .send(ledger::ImportFile { auth, path, update })
-                            .await
-                            .unwrap_or_else(|e| Err(Error::Unavailable(e.to_string())))
-                    },
+                    async move { ledger.send(ledger::ImportFile { auth, path, update }).await.unwrap_or_else(|e| Err(mailbox(e))) },
                     Message::Imported,
                 )
             }
@@ -415,7 +401,7 @@ impl Products {
                         let all = ledger
                             .send(ledger::AllProducts { auth, query, max: MAX_LABELS })
                             .await
-                            .unwrap_or_else(|e| Err(Error::Unavailable(e.to_string())))
+                            .unwrap_or_else(|e| Err(mailbox(e)))
                             .map_err(|e| error_text(lang, &e))?;
                         if all.is_empty() {
                             return Err(tr(lang, Text::NoProductsToLabel).to_string());

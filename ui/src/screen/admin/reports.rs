@@ -14,6 +14,7 @@ use models::products::ProductQuery;
 use models::{Error, Movement, MovementKind, Product};
 
 use super::stock_list;
+use crate::app::mailbox;
 use crate::i18n::{error_text, tr, trf, Language, Text};
 use crate::widget::chart;
 use crate::{format, theme};
@@ -131,10 +132,9 @@ impl Reports {
             ..Default::default()
         };
         let (ledger, auth) = (self.handles.ledger.clone(), self.auth.clone());
-        Task::perform(
-            async move { ledger.send(ledger::Products { auth, query }).await.unwrap_or_else(|e| Err(Error::Unavailable(e.to_string()))) },
-            move |r| Message::StockLoaded(view, page, r),
-        )
+        Task::perform(async move { ledger.send(ledger::Products { auth, query }).await.unwrap_or_else(|e| Err(mailbox(e))) }, move |r| {
+            Message::StockLoaded(view, page, r)
+        })
     }
 
     pub fn load(&mut self) -> Task<Message> {
@@ -144,7 +144,7 @@ impl Reports {
         let filter = self.movement_filter(ROWS);
         let (ledger, auth) = (self.handles.ledger.clone(), self.auth.clone());
         let history = Task::perform(
-            async move { ledger.send(ledger::History { auth, filter }).await.unwrap_or_else(|e| Err(Error::Unavailable(e.to_string()))) },
+            async move { ledger.send(ledger::History { auth, filter }).await.unwrap_or_else(|e| Err(mailbox(e))) },
             Message::Loaded,
         );
         if !allowed(self.auth.role, Action::ViewReports) {
@@ -157,7 +157,7 @@ impl Reports {
                 ledger
                     .send(ledger::DailyTotals { auth, from: to - Duration::days(CHART_DAYS + 1), to })
                     .await
-                    .unwrap_or_else(|e| Err(Error::Unavailable(e.to_string())))
+                    .unwrap_or_else(|e| Err(mailbox(e)))
             },
             Message::Totals,
         );
@@ -237,12 +237,7 @@ impl Reports {
                 }
                 let (ledger, auth, reason) = (self.handles.ledger.clone(), self.auth.clone(), self.reason.trim().to_string());
                 Task::perform(
-                    async move {
-                        ledger
-                            .send(ledger::Reverse { auth, movement_id, reason })
-                            .await
-                            .unwrap_or_else(|e| Err(Error::Unavailable(e.to_string())))
-                    },
+                    async move { ledger.send(ledger::Reverse { auth, movement_id, reason }).await.unwrap_or_else(|e| Err(mailbox(e))) },
                     Message::Reversed,
                 )
             }
