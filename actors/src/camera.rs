@@ -315,13 +315,14 @@ fn capture_loop(settings: CameraSettings, latest: Arc<LatestFrame>, stop: Arc<At
             if !cap.read(&mut frame).unwrap_or(false) || frame.empty() {
                 break;
             }
-            if !connected && replaying {
+            if !connected {
                 connected = true;
-            } else if !connected {
-                connected = true;
-                last_reason = None;
-                tracing::info!(source = %source.describe(), width = frame.cols(), height = frame.rows(), "camera connected");
-                actor.do_send(Captured(CameraEvent::Connected { width: frame.cols() as u32, height: frame.rows() as u32 }));
+                // A replay from the start is the same camera still connected: nothing to say.
+                if !replaying {
+                    last_reason = None;
+                    tracing::info!(source = %source.describe(), width = frame.cols(), height = frame.rows(), "camera connected");
+                    actor.do_send(Captured(CameraEvent::Connected { width: frame.cols() as u32, height: frame.rows() as u32 }));
+                }
             }
             if last_preview.elapsed() >= frame_every {
                 last_preview = Instant::now();
