@@ -69,8 +69,11 @@ impl XDisplay {
     fn try_start() -> Result<XDisplay, String> {
         // A display number of this process's own: Xvfbs started at once with -displayfd's free
         // number search could report the same one, and the window manager then found no display.
+        // Kept below 59536: X clients (x11rb, in iced's clipboard) add the number to TCP port 6000
+        // in a u16 and panic on overflow, which a pid above 4000 reached in CI.
         static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
-        let n = 1000 + (std::process::id() % 4000) * 16 + NEXT.fetch_add(1, std::sync::atomic::Ordering::SeqCst) % 16;
+        let n = 1000 + (std::process::id() % 3000) * 16 + NEXT.fetch_add(1, std::sync::atomic::Ordering::SeqCst) % 16;
+        assert!(n + 6000 <= u16::MAX as u32);
         let name = format!(":{n}");
         // -displayfd: Xvfb writes the number once it accepts connections. -noreset: without it, a
         // loaded machine saw the window manager's first connection refused now and then (the
