@@ -1125,6 +1125,8 @@ pub struct RestoreReport {
     pub face_model_restored: bool,
     /// Where the face model in use before the restore was moved.
     pub previous_face_model: Option<PathBuf>,
+    /// Backup runs recorded after the dump, copied from the kept database.
+    pub backups_carried_over: u64,
 }
 
 /// Restores `file`: checksum first (nothing is touched before), then into a new database, which
@@ -1225,6 +1227,15 @@ pub async fn restore(target: &Target, file: &Path, opts: &BackupOptions, by: Opt
         "sha256": verified.sha256, "previous_kept_as": old, "by": by, "face_model_restored": face_model_restored,
     });
     crate::audit::record(&c, "backup.restore", &detail, &opts.station).await?;
+    // 6. The runs recorded after the dump describe files that are still in the folder: without
+    // them the kiosk would say "no backup yet" right after restoring one.
+    let backups_carried_over = match carry_backup_runs(&c, target, &old).await {
+        Ok(n) => n,
+        Err(e) => {
+            tracing::warn!(error = %e, kept = %old, "the backup runs after the dump were not carried over");
+            0
+        }
+    };
     drop(c);
     let _ = h.await;
 
@@ -1237,7 +1248,40 @@ pub async fn restore(target: &Target, file: &Path, opts: &BackupOptions, by: Opt
         ledger,
         face_model_restored,
         previous_face_model,
+        backups_carried_over,
     })
+}
+
+/// Copies the backup runs the kept database `old` recorded after the restored data's newest run
+/// into the live database (a user the restored data does not know is left out of a run).
+async fn carry_backup_runs(live: &tokio_postgres::Client, target: &Target, old: &str) -> Result<u64, BackupError> {
+    let mut cfg = target.owner.clone();
+    cfg.dbname(old);
+    let (kept, conn) = connect(&cfg).await?;
+    let h = tokio::spawn(conn);
+    let since: Option<DateTime<Utc>> = live.query_one("SELECT max(finished_at) FROM backups", &[]).await?.get(0);
+    let later: Option<String> = kept
+        .query_one(
+            "SELECT json_agg(b ORDER BY b.finished_at, b.id)::text FROM backups b WHERE $1::timestamptz IS NULL OR b.finished_at > $1",
+            &[&since],
+        )
+        .await?
+        .get(0);
+    drop(kept);
+    let _ = h.await;
+    let Some(later) = later else { return Ok(0) };
+    let n = live
+        .execute(
+            "INSERT INTO backups (started_at, finished_at, status, file, bytes, sha256, error, pg_dump_version, server_version,
+                                  station, user_id, manifest, problem)
+             SELECT r.started_at, r.finished_at, r.status, r.file, r.bytes, r.sha256, r.error, r.pg_dump_version, r.server_version,
+                    r.station, (SELECT u.id FROM users u WHERE u.id = r.user_id), r.manifest, r.problem
+               FROM json_populate_recordset(NULL::backups, $1::text::json) r
+              ORDER BY r.finished_at, r.id",
+            &[&later],
+        )
+        .await?;
+    Ok(n)
 }
 
 /// `<live>_<what>_<stamp>`, within PostgreSQL's 63-byte names.

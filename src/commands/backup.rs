@@ -200,12 +200,13 @@ pub fn restore(config: &Config, file: &Path, yes: bool, login: &Login, json: boo
     let report = db.run(actors::backup::restore(db.target(), &db.pool, &options, file, &auth))?;
     print(json, &report, || {
         format!(
-            "restored {} into {}\n  ledger verify: {} ({} movements)\n  previous database kept as {}\n  face model: {}",
+            "restored {} into {}\n  ledger verify: {} ({} movements)\n  previous database kept as {}\n  backup runs after the dump carried over: {}\n  face model: {}",
             report.file.display(),
             report.database,
             if report.ledger.is_ok() { "ok" } else { "FAILED" },
             report.ledger.movements,
             report.previous_kept_as,
+            report.backups_carried_over,
             if report.face_model_restored { "restored".to_string() } else { "none in the backup".to_string() }
                 + &report
                     .previous_face_model

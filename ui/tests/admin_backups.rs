@@ -50,6 +50,13 @@ async fn an_admin_restores_a_backup_after_confirming_and_the_kiosk_logs_out() {
     let notice = h.kiosk.notice.clone().expect("the kiosk says the restore finished");
     assert!(notice.contains(&taken.file), "{notice}");
     assert!(h.shows(&notice));
+    // The backups taken after the dump are still in the folder, and the lock screen says so
+    // (not "no backup yet", as the restored data alone would have it).
+    let newest = handles.backup.send(actors::backup::ListBackups).await.unwrap().unwrap();
+    assert_eq!(newest[0].file.as_deref(), Some(taken.file.as_str()), "the tab's backup is carried over");
+    let line = ui::screen::admin::backups::summary(lang, Some(&newest[0]));
+    assert_eq!(h.kiosk.status.last_backup.as_deref(), Some(line.as_str()));
+    assert!(h.shows(&format!("{}: {line}", h.t(Text::LastBackup))));
     // The lock screen works on the restored database: a new login goes through.
     h.log_in(Role::Admin).await;
     assert!(h.kiosk.notice.is_none(), "the notice goes with the next login");
