@@ -178,28 +178,48 @@ pub struct ProductQuery {
 
 /// One page of products (the admin table and reports page through 1,000,000 rows this way).
 pub async fn list(c: &impl GenericClient, q: &ProductQuery) -> Result<Vec<Product>> {
+    page(c, q, None).await
+}
+
+/// `q`'s page, or with `after` the page that follows that product in the list's order: the
+/// page's ids are picked along the (name, id) index first, and only those rows are then joined
+/// into cards, so rows skipped by an offset cost an index step each, not a whole card.
+async fn page(c: &impl GenericClient, q: &ProductQuery, after: Option<(&str, i64)>) -> Result<Vec<Product>> {
     let search = q.search.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(|s| format!("%{}%", escape_like(s)));
     let limit = if q.limit <= 0 { 100 } else { q.limit.min(10_000) };
+    let (after_name, after_id) = after.unzip();
     let sql = format!(
-        "{CARD} WHERE ($1::text IS NULL OR p.name ILIKE $1 OR p.sku ILIKE $1 OR p.qr_code ILIKE $1)
-            AND ($2::bigint IS NULL OR p.category_id = $2)
-            AND (NOT $3 OR s.quantity < p.min_stock)
-            AND ($4 OR p.active)
-          ORDER BY p.name, p.id LIMIT $5 OFFSET $6"
+        "{CARD} JOIN (
+             SELECT p.id FROM products p
+              WHERE ($1::text IS NULL OR p.name ILIKE $1 OR p.sku ILIKE $1 OR p.qr_code ILIKE $1)
+                AND ($2::bigint IS NULL OR p.category_id = $2)
+                AND (NOT $3 OR EXISTS (SELECT 1 FROM stock s WHERE s.product_id = p.id AND s.quantity < p.min_stock))
+                AND ($4 OR p.active)
+                {keyset}
+              ORDER BY p.name, p.id LIMIT $5 OFFSET $6
+          ) picked ON picked.id = p.id
+          ORDER BY p.name, p.id",
+        // Only with `after`: a row comparison the planner turns into the index scan's start.
+        keyset =
+            if after.is_some() { "AND (p.name, p.id) > ($7::text, $8::bigint)" } else { "AND $7::text IS NULL AND $8::bigint IS NULL" },
     );
-    let rows = c.query(&sql, &[&search, &q.category_id, &q.low_only, &q.include_inactive, &limit, &q.offset.max(0)]).await?;
+    let rows = c
+        .query(&sql, &[&search, &q.category_id, &q.low_only, &q.include_inactive, &limit, &q.offset.max(0), &after_name, &after_id])
+        .await?;
     Ok(rows.iter().map(card).collect())
 }
 
 /// Every product `q` matches (its limit and offset are ignored), page by page, at most `max`:
-/// for exports and labels of a whole list.
+/// for exports and labels of a whole list. Each page starts after the last one's final product.
 pub async fn list_all(c: &impl GenericClient, q: &ProductQuery, max: usize) -> Result<Vec<Product>> {
     const BATCH: i64 = 10_000;
+    let q = ProductQuery { limit: BATCH, offset: 0, ..q.clone() };
     let mut all: Vec<Product> = vec![];
     loop {
-        let page = list(c, &ProductQuery { limit: BATCH, offset: all.len() as i64, ..q.clone() }).await?;
-        let done = (page.len() as i64) < BATCH || all.len() + page.len() >= max;
-        all.extend(page);
+        let after = all.last().map(|p| (p.name.as_str(), p.id));
+        let next = page(c, &q, after).await?;
+        let done = (next.len() as i64) < BATCH || all.len() + next.len() >= max;
+        all.extend(next);
         if done {
             all.truncate(max);
             return Ok(all);

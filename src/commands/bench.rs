@@ -5,8 +5,9 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use actix::Actor;
-use actors::ledger::{Ledger, Lookup, Post, PostRequest};
+use actors::ledger::{AllProducts, Ledger, Lookup, Post, PostRequest, Products};
 use actors::session::{self, SessionSettings};
+use models::products::ProductQuery;
 use models::{Config, MovementKind, Target};
 use rust_decimal::Decimal;
 
@@ -25,6 +26,16 @@ pub struct LedgerBench {
     /// Keep the bench database afterwards.
     #[arg(long)]
     pub keep: bool,
+}
+
+const PAGE_SAMPLES: usize = 10;
+
+#[derive(Default)]
+struct ProductListFigures {
+    first_page: Vec<Duration>,
+    middle_page: Vec<Duration>,
+    search: Vec<Duration>,
+    whole: (usize, Duration),
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> f64 {
@@ -81,7 +92,7 @@ fn run(config: &Config, base: &Target, args: &LedgerBench) -> anyhow::Result<()>
     let settings = SessionSettings::from_config(config);
     let auth = rt.block_on(session::login(&pool, &settings, "bench", "bench-password-1"))?;
     let sys = actix::System::new();
-    let (lookup, post, tput) = sys.block_on(async {
+    let (lookup, post, tput, mut pages) = sys.block_on(async {
         let ledger = Ledger::new(pool.clone(), "bench".into()).start();
         let mut x: u64 = 88172645463325252;
         let mut next = move || {
@@ -117,6 +128,26 @@ fn run(config: &Config, base: &Target, args: &LedgerBench) -> anyhow::Result<()>
             ledger.send(Post { auth: auth.clone(), request }).await.expect("actor alive")?;
             posts.push(t.elapsed());
         }
+        // The admin products tab: its first page, a page deep in the list, a search; and the
+        // whole catalogue in one list (the stock report, the export, labels).
+        let mut pages = ProductListFigures::default();
+        for (offset, search, into) in [
+            (0, None, &mut pages.first_page),
+            (args.products / 2, None, &mut pages.middle_page),
+            (0, Some("product 12345"), &mut pages.search),
+        ] {
+            for _ in 0..PAGE_SAMPLES {
+                let query = ProductQuery { search: search.map(str::to_string), limit: 50, offset, ..Default::default() };
+                let t = Instant::now();
+                ledger.send(Products { auth: auth.clone(), query }).await.expect("actor alive")?;
+                into.push(t.elapsed());
+            }
+        }
+        let t = Instant::now();
+        let all =
+            ledger.send(AllProducts { auth: auth.clone(), query: ProductQuery::default(), max: usize::MAX }).await.expect("actor alive")?;
+        pages.whole = (all.len(), t.elapsed());
+        drop(all);
         // 8 concurrent posters for a fixed time.
         let deadline = Instant::now() + Duration::from_secs(args.seconds);
         let mut tasks = vec![];
@@ -149,7 +180,7 @@ fn run(config: &Config, base: &Target, args: &LedgerBench) -> anyhow::Result<()>
         for t in tasks {
             total += t.await.unwrap_or(0);
         }
-        Ok::<_, anyhow::Error>((lookups, posts, total as f64 / args.seconds as f64))
+        Ok::<_, anyhow::Error>((lookups, posts, total as f64 / args.seconds as f64, pages))
     })?;
     let (mut lookup, mut post) = (lookup, post);
     lookup.sort();
@@ -174,6 +205,11 @@ fn run(config: &Config, base: &Target, args: &LedgerBench) -> anyhow::Result<()>
         percentile(&post, 0.99),
         post.len()
     );
+    for (what, samples) in [("first", &mut pages.first_page), ("middle", &mut pages.middle_page), ("search", &mut pages.search)] {
+        samples.sort();
+        println!("products tab, {what} page: p50 {:.1} ms, max {:.1} ms", percentile(samples, 0.5), percentile(samples, 1.0));
+    }
+    println!("whole product list:       {} products in {:.2} s", pages.whole.0, pages.whole.1.as_secs_f64());
     println!("8 concurrent posters:     {tput:.0} movements/s");
     match pgbench {
         Ok(tps) => println!("pgbench TPC-B, 8 clients: {tps:.0} tps; ours / pgbench = {:.2} (target >= 0.5)", tput / tps),

@@ -305,9 +305,9 @@ pub fn report(db: &Db, cmd: ReportCommand) -> anyhow::Result<()> {
     }
     let data = match cmd {
         ReportCommand::Stock { category, search, .. } => {
-            stock_report(db, &auth, ProductQuery { search, category_id: category, limit: 10_000, ..Default::default() })
+            stock_report(db, &auth, ProductQuery { search, category_id: category, ..Default::default() })
         }
-        ReportCommand::Low { .. } => stock_report(db, &auth, ProductQuery { low_only: true, limit: 10_000, ..Default::default() }),
+        ReportCommand::Low { .. } => stock_report(db, &auth, ProductQuery { low_only: true, ..Default::default() }),
         ReportCommand::Movements { filters, .. } => filter(db, &filters).and_then(|f| {
             let lines = db.run(ledger::history(&db.pool, &auth, f))?;
             let (h, rows) = history_rows(&lines);
@@ -334,7 +334,8 @@ pub fn report(db: &Db, cmd: ReportCommand) -> anyhow::Result<()> {
 type ReportData = (Vec<&'static str>, Vec<Vec<String>>, serde_json::Value);
 
 fn stock_report(db: &Db, auth: &actors::session::AuthContext, q: ProductQuery) -> anyhow::Result<ReportData> {
-    let list = db.run(ledger::products(&db.pool, auth, &q))?;
+    // Every product, however big the catalogue (the list is read 10,000 at a time).
+    let list = db.run(ledger::all_products(&db.pool, auth, &q, usize::MAX))?;
     let rows = list
         .iter()
         .map(|p| {
