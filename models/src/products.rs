@@ -2,6 +2,7 @@
 
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
+use tokio_postgres::types::Type;
 use tokio_postgres::{GenericClient, Row};
 
 use crate::error::{Error, Result};
@@ -49,11 +50,16 @@ pub async fn lookup(c: &impl GenericClient, raw: &str) -> Result<Option<Product>
                              UNION ALL SELECT id FROM products WHERE sku = $1
                              UNION ALL SELECT product_id FROM product_barcodes WHERE code = $1 LIMIT 1)"
     );
-    Ok(c.query_opt(&sql, &[&code]).await?.map(|r| card(&r)))
+    // Typed: one round trip, the scan's whole cost on the database side.
+    Ok(c.query_typed_opt(&sql, &[(&code, Type::TEXT)]).await?.map(|r| card(&r)))
 }
 
 pub async fn get(c: &impl GenericClient, id: i64) -> Result<Product> {
-    c.query_opt(&format!("{CARD} WHERE p.id = $1"), &[&id]).await?.map(|r| card(&r)).ok_or_else(|| Error::NotFound(format!("product {id}")))
+    // Typed: one round trip (the card after every posting reads this).
+    c.query_typed_opt(&format!("{CARD} WHERE p.id = $1"), &[(&id, Type::INT8)])
+        .await?
+        .map(|r| card(&r))
+        .ok_or_else(|| Error::NotFound(format!("product {id}")))
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]

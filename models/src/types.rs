@@ -44,6 +44,15 @@ pub enum MovementKind {
     Out,
 }
 
+impl MovementKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MovementKind::In => "in",
+            MovementKind::Out => "out",
+        }
+    }
+}
+
 impl std::str::FromStr for MovementKind {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
