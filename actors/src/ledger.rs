@@ -60,7 +60,7 @@ pub struct Posted {
 /// A scanned code → the product card. Needs no login: the lock screen shows the card.
 pub async fn lookup(pool: &Pool, code: &str) -> Result<Option<Product>, Error> {
     let c = pool.get().await?;
-    products::lookup(&**c, code).await
+    products::lookup_cached(&c, code).await
 }
 
 /// How long a posting keeps trying while the database is unreachable (a server restart, a LAN
@@ -103,7 +103,7 @@ pub async fn post_with_request_id(
                     request_id,
                 )
                 .await?;
-                Posted { movement, product: products::get(&*tx, req.product_id).await? }
+                Posted { movement, product: products::get_cached(&tx, req.product_id).await? }
             })
         }
         .await;
