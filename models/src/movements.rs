@@ -79,8 +79,8 @@ pub async fn post_once(c: &impl GenericClient, m: &PostMovement, request_id: &[u
     if m.note.as_ref().is_some_and(|n| n.chars().count() > 500) {
         return Err(Error::Invalid("the note is longer than 500 characters".into()));
     }
-    // "Saved" on the screen means on disk, whatever the server's own synchronous_commit says.
-    c.batch_execute("SET LOCAL synchronous_commit = on").await?;
+    // "Saved" on the screen means on disk: post_movement_once sets synchronous_commit = on for
+    // its transaction, whatever the server's own setting (V10).
     // Typed parameters: parsed and run in one round trip, not two (prepare, then execute).
     let kind = m.kind.as_str();
     let r = c

@@ -100,6 +100,33 @@ async fn products_get_a_stock_row_and_scans_find_them() {
 }
 
 #[tokio::test]
+async fn a_posting_is_committed_durably_even_on_a_server_that_commits_lazily() {
+    // The test clusters run with synchronous_commit = off, like a server tuned for speed.
+    let db = TestDb::new().await;
+    let admin = db.session(Role::Admin).await;
+    let operator = db.session(Role::Operator).await;
+    let (emp, ver) = db.verified_employee().await;
+    let p = add_product(&db, &admin, "D1", "pcs").await;
+    let mut c = db.pool.get().await.unwrap();
+    let setting = |r: tokio_postgres::Row| r.get::<_, String>(0);
+    assert_eq!(setting(c.query_one("SHOW synchronous_commit", &[]).await.unwrap()), "off");
+    let tx = session::begin(&mut c, Some(&operator)).await.unwrap();
+    let m = PostMovement {
+        product_id: p.id,
+        kind: MovementKind::In,
+        quantity: dec("1"),
+        employee_id: emp,
+        verification_id: ver,
+        note: None,
+        station: TEST_STATION.into(),
+    };
+    movements::post(&*tx, &m).await.unwrap();
+    assert_eq!(setting(tx.query_one("SHOW synchronous_commit", &[]).await.unwrap()), "on", "until this commit");
+    tx.commit().await.unwrap();
+    assert_eq!(setting(c.query_one("SHOW synchronous_commit", &[]).await.unwrap()), "off", "for that transaction only");
+}
+
+#[tokio::test]
 async fn in_out_and_out_beyond_stock() {
     let db = TestDb::new().await;
     let admin = db.session(Role::Admin).await;
