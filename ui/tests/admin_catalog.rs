@@ -8,7 +8,7 @@ use common::Harness;
 use models::import::{RowError, RowProblem};
 use models::Role;
 use ui::i18n::{trf, Text};
-use ui::screen::admin::{self, products};
+use ui::screen::admin::{self, products, reports};
 use ui::Message;
 
 fn products_msg(m: products::Message) -> Message {
@@ -215,4 +215,38 @@ async fn qr_labels_of_the_listed_products_are_saved_as_a_pdf_even_by_a_viewer() 
     h.tap(h.t(Text::QrLabels)).await;
     assert!(h.shows(h.t(Text::NoProductsToLabel)));
     assert_eq!(std::fs::read_dir(data_dir(&h).join("exports")).unwrap().count(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_late_answer_to_an_earlier_search_does_not_replace_the_newer_list() {
+    let mut h = Harness::new(|_| {}).await;
+    h.product("QR-ABR", "Abraziv disk", 0, 0).await;
+    h.product("QR-ABC", "Abc sement", 0, 0).await;
+    h.log_in(Role::Admin).await;
+    // "ab" is typed, then "abc"; the answer to "ab" (a slow search over a big catalogue) only
+    // arrives after the one to "abc".
+    let slow = h.kiosk.update(products_msg(products::Message::Search("ab".into())));
+    h.send(products_msg(products::Message::Search("abc".into()))).await;
+    assert!(h.shows("Abc sement") && !h.shows("Abraziv disk"));
+    h.run(slow).await;
+    assert!(h.shows("Abc sement"));
+    assert!(!h.shows("Abraziv disk"), "the list is still the one for what the search box says");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_late_history_answer_for_an_earlier_filter_is_dropped() {
+    let mut h = Harness::new(|_| {}).await;
+    h.product("QR-KECH", "Kechikkan javob", 3, 0).await;
+    h.log_in(Role::Admin).await;
+    h.tap(h.t(Text::TabReports)).await;
+    h.tap(h.t(Text::MovementsReport)).await;
+    let line = "SKU-QR-KECH — Kechikkan javob";
+    assert!(h.shows(line), "its IN is in the history");
+    // "All kinds" is asked, then "OUT" (there is none); the first answer comes last.
+    let kind = |k| Message::Admin(admin::Message::Reports(reports::Message::Kind(k)));
+    let slow = h.kiosk.update(kind(None));
+    h.send(kind(Some(models::MovementKind::Out))).await;
+    assert!(!h.shows(line));
+    h.run(slow).await;
+    assert!(!h.shows(line), "the list is still the OUT-only one the filter shows");
 }

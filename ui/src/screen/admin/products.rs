@@ -38,7 +38,8 @@ pub enum Panel {
 pub enum Message {
     Search(String),
     Page(i64),
-    Loaded(i64, Result<Vec<Product>, Error>),
+    /// The answer to load request number .0.
+    Loaded(u64, Result<Vec<Product>, Error>),
     LowOnly(bool),
     OpenForm,
     Edit(i64),
@@ -77,6 +78,8 @@ pub struct Products {
     search: String,
     low_only: bool,
     page: i64,
+    /// The number of the latest load request: only its answer is shown.
+    request: u64,
     rows: Vec<Product>,
     loading: bool,
     error: Option<String>,
@@ -109,6 +112,7 @@ impl Products {
             search: String::new(),
             low_only: false,
             page: 0,
+            request: 0,
             rows: Vec::new(),
             loading: false,
             error: None,
@@ -136,6 +140,7 @@ impl Products {
 
     pub fn load(&mut self) -> Task<Message> {
         self.loading = true;
+        self.request += 1;
         let query = ProductQuery {
             search: Some(self.search.clone()).filter(|s| !s.trim().is_empty()),
             low_only: self.low_only,
@@ -143,9 +148,9 @@ impl Products {
             offset: self.page * PAGE,
             ..Default::default()
         };
-        let (ledger, auth, page) = (self.handles.ledger.clone(), self.auth.clone(), self.page);
+        let (ledger, auth, request) = (self.handles.ledger.clone(), self.auth.clone(), self.request);
         Task::perform(async move { ledger.send(ledger::Products { auth, query }).await.unwrap_or_else(|e| Err(mailbox(e))) }, move |r| {
-            Message::Loaded(page, r)
+            Message::Loaded(request, r)
         })
     }
 
@@ -181,9 +186,10 @@ impl Products {
                 self.page = p.max(0);
                 self.load()
             }
-            Message::Loaded(page, result) => {
-                // An answer for a page we already left is dropped.
-                if page == self.page {
+            Message::Loaded(request, result) => {
+                // An answer to an earlier search or page is dropped: a short search over a big
+                // catalogue can answer after the longer one typed next.
+                if request == self.request {
                     self.loading = false;
                     match result {
                         Ok(rows) => {

@@ -72,7 +72,8 @@ pub enum Message {
     StockPage(i64),
     StockLoaded(View, i64, Result<Vec<Product>, Error>),
     Kind(Option<MovementKind>),
-    Loaded(Result<Vec<HistoryLine>, Error>),
+    /// The answer to history request number .0.
+    Loaded(u64, Result<Vec<HistoryLine>, Error>),
     Totals(Result<Vec<DailyTotal>, Error>),
     Pick(i64),
     Reason(String),
@@ -92,6 +93,8 @@ pub struct Reports {
     stock_page: i64,
     kind: Option<MovementKind>,
     lines: Vec<HistoryLine>,
+    /// The number of the latest history request: only its answer is shown.
+    history_request: u64,
     totals: Vec<DailyTotal>,
     picked: Option<i64>,
     reason: String,
@@ -110,6 +113,7 @@ impl Reports {
             stock_page: 0,
             kind: None,
             lines: Vec::new(),
+            history_request: 0,
             totals: Vec::new(),
             picked: None,
             reason: String::new(),
@@ -142,10 +146,11 @@ impl Reports {
             return self.load_stock();
         }
         let filter = self.movement_filter(ROWS);
-        let (ledger, auth) = (self.handles.ledger.clone(), self.auth.clone());
+        self.history_request += 1;
+        let (ledger, auth, request) = (self.handles.ledger.clone(), self.auth.clone(), self.history_request);
         let history = Task::perform(
             async move { ledger.send(ledger::History { auth, filter }).await.unwrap_or_else(|e| Err(mailbox(e))) },
-            Message::Loaded,
+            move |r| Message::Loaded(request, r),
         );
         if !allowed(self.auth.role, Action::ViewReports) {
             return history;
@@ -202,7 +207,10 @@ impl Reports {
                 self.kind = k;
                 self.load()
             }
-            Message::Loaded(Ok(lines)) => {
+            // An answer to an earlier period or kind is dropped (a month's history can answer
+            // after the day's tapped next).
+            Message::Loaded(request, _) if request != self.history_request => Task::none(),
+            Message::Loaded(_, Ok(lines)) => {
                 self.lines = lines;
                 self.error = None;
                 Task::none()
@@ -211,7 +219,7 @@ impl Reports {
                 self.totals = t;
                 Task::none()
             }
-            Message::Loaded(Err(e)) | Message::Totals(Err(e)) | Message::Reversed(Err(e)) => {
+            Message::Loaded(_, Err(e)) | Message::Totals(Err(e)) | Message::Reversed(Err(e)) => {
                 self.error = Some(error_text(lang, &e));
                 Task::none()
             }
