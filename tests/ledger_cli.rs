@@ -35,7 +35,7 @@ fn users_roles_and_login_errors() {
     assert!(e.contains("may not manage_users"), "{e}");
     let (ok, _, e) = k.with_stdin(&["user", "list", "--user", "boss", "--password-stdin"], b"\xff\xfe\n");
     assert!(!ok && e.contains("not valid UTF-8"), "{e}");
-    let (ok, _, e) = k.with_stdin(&["user", "list", "--user", "boss", "--password-stdin"], &vec![b'x'; 2 << 20]);
+    let (ok, _, e) = k.with_stdin(&["user", "list", "--user", "boss", "--password-stdin"], vec![b'x'; 2 << 20]);
     assert!(!ok && e.contains("wrong username or password"), "{e}");
     let users = k.ok_json(&["user", "list", "--user", "boss", "--password-stdin", "--json"], BOSS);
     assert_eq!(users.as_array().unwrap().len(), 3);

@@ -904,7 +904,7 @@ pub fn retention_victims(names: &[String], now: NaiveDateTime, keep_daily: usize
     let mut dumps: Vec<(NaiveDateTime, &String)> = names.iter().filter_map(|n| parse_dump_name(n).map(|t| (t, n))).collect();
     dumps.sort();
     let mut keep: std::collections::HashSet<&String> = std::collections::HashSet::new();
-    if let Some((_, newest)) = dumps.iter().filter(|(t, _)| *t <= now).next_back() {
+    if let Some((_, newest)) = dumps.iter().rfind(|(t, _)| *t <= now) {
         keep.insert(newest);
     }
     let today = now.date();
@@ -917,13 +917,13 @@ pub fn retention_victims(names: &[String], now: NaiveDateTime, keep_daily: usize
     // `dumps` is sorted: the last match of a day or month is its newest dump.
     for back in 0..keep_daily as i64 {
         let day = today - chrono::Duration::days(back);
-        if let Some((_, n)) = dumps.iter().filter(|(t, _)| t.date() == day && *t <= now).next_back() {
+        if let Some((_, n)) = dumps.iter().rfind(|(t, _)| t.date() == day && *t <= now) {
             keep.insert(n);
         }
     }
     for back in 0..keep_monthly as i64 {
         let month = month_index(now) - back;
-        if let Some((_, n)) = dumps.iter().filter(|(t, _)| month_index(*t) == month && *t <= now).next_back() {
+        if let Some((_, n)) = dumps.iter().rfind(|(t, _)| month_index(*t) == month && *t <= now) {
             keep.insert(n);
         }
     }

@@ -17,8 +17,8 @@ impl HostFacts {
         let existing = nearest_existing(data_dir);
         let (free, total) = match nix::sys::statvfs::statvfs(&existing) {
             Ok(s) => {
-                let frag = s.fragment_size() as u64;
-                (Some(s.blocks_available() as u64 * frag), Some(s.blocks() as u64 * frag))
+                let frag = s.fragment_size();
+                (Some(s.blocks_available() * frag), Some(s.blocks() * frag))
             }
             Err(_) => (None, None),
         };

@@ -99,7 +99,7 @@ fn as_640x480(img: &Mat) -> opencv::Result<Mat> {
     let (left, top) = ((640 - w) / 2, (480 - h) / 2);
     let mut frame = Mat::default();
     core::copy_make_border(&small, &mut frame, top, 480 - h - top, left, 640 - w - left, core::BORDER_REPLICATE, Scalar::default())?;
-    Ok(Mat::roi(&frame, Rect::new(0, 0, 640, 480))?.try_clone()?)
+    Mat::roi(&frame, Rect::new(0, 0, 640, 480))?.try_clone()
 }
 
 pub fn run(config: &models::Config, enroll_dir: &Path, probe_dir: &Path) -> Result<BenchReport, String> {

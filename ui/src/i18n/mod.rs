@@ -665,6 +665,6 @@ mod tests {
         }
         assert_eq!(Language::from_code("RU"), Language::Russian);
         assert_eq!(Language::from_code("xx"), Language::Uzbek);
-        assert_eq!(trf(Language::English, Text::UnknownCode, &[("code", "X-1")]).contains("X-1"), true);
+        assert!(trf(Language::English, Text::UnknownCode, &[("code", "X-1")]).contains("X-1"));
     }
 }
