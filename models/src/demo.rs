@@ -51,7 +51,7 @@ pub async fn fill_catalogue(
         }
     }
     writer.finish().await?;
-    if !products.len().is_multiple_of(1000) {
+    if products.len() % 1000 != 0 {
         progress(products.len());
     }
     Ok(())

@@ -332,7 +332,7 @@ async fn concurrent_posting_never_breaks_the_invariants() {
                 x ^= x >> 7;
                 x ^= x << 17;
                 let product = ids[(x % 10) as usize];
-                let kind = if (x >> 8).is_multiple_of(2) { MovementKind::In } else { MovementKind::Out };
+                let kind = if (x >> 8) % 2 == 0 { MovementKind::In } else { MovementKind::Out };
                 let qty = Decimal::from((x >> 16) % 5 + 1);
                 let mut c = pool.get().await.unwrap();
                 let tx = session::begin(&mut c, Some(&token)).await.unwrap();

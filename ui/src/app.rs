@@ -245,7 +245,7 @@ impl Kiosk {
             self.verification = None;
         }
         let down = matches!(self.status.database, Health::Down(_));
-        if !self.database_check_in_flight && (down || self.ticks.is_multiple_of(DATABASE_CHECK_EVERY)) {
+        if !self.database_check_in_flight && (down || self.ticks % DATABASE_CHECK_EVERY == 0) {
             self.database_check_in_flight = true;
             return self.check_database_task();
         }
@@ -588,7 +588,7 @@ impl Kiosk {
             }
             Message::Tick => {
                 self.ticks = self.ticks.wrapping_add(1);
-                if self.ticks.is_multiple_of(BACKUP_CHECK_EVERY) && !matches!(self.status.database, Health::Down(_)) {
+                if self.ticks % BACKUP_CHECK_EVERY == 0 && !matches!(self.status.database, Health::Down(_)) {
                     return Task::batch([self.check_backups_task(), self.tick_database()]);
                 }
                 self.tick_database()
