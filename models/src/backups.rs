@@ -22,7 +22,7 @@ use sha2::{Digest, Sha256};
 use tokio_postgres::GenericClient;
 
 use crate::config::Config;
-use crate::db::{connect, connect_maintenance, DbError, Target};
+use crate::db::{connect, connect_database, connect_maintenance, DbError, Target};
 use crate::session::SessionToken;
 
 pub const FILE_PREFIX: &str = "ombor_nazorat_";
@@ -1172,10 +1172,7 @@ pub async fn restore(target: &Target, file: &Path, opts: &BackupOptions, by: Opt
 
     // 2. Check it before it may replace anything.
     let checked = async {
-        let mut cfg = target.owner.clone();
-        cfg.dbname(&fresh);
-        let (c, conn) = connect(&cfg).await?;
-        let h = tokio::spawn(conn);
+        let (c, h) = connect_database(&target.owner, &fresh).await?;
         let ledger = crate::movements::verify(&c).await?;
         let counts = row_counts(&c).await?;
         drop(c);
@@ -1255,10 +1252,7 @@ pub async fn restore(target: &Target, file: &Path, opts: &BackupOptions, by: Opt
 /// Copies the backup runs the kept database `old` recorded after the restored data's newest run
 /// into the live database (a user the restored data does not know is left out of a run).
 async fn carry_backup_runs(live: &tokio_postgres::Client, target: &Target, old: &str) -> Result<u64, BackupError> {
-    let mut cfg = target.owner.clone();
-    cfg.dbname(old);
-    let (kept, conn) = connect(&cfg).await?;
-    let h = tokio::spawn(conn);
+    let (kept, h) = connect_database(&target.owner, old).await?;
     let since: Option<DateTime<Utc>> = live.query_one("SELECT max(finished_at) FROM backups", &[]).await?.get(0);
     let later: Option<String> = kept
         .query_one(

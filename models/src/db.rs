@@ -149,8 +149,17 @@ pub async fn connect(
 /// The owner's connection to the server's `postgres` database (to create, rename, drop or list
 /// databases), with its connection task: drop the client, then await the task.
 pub async fn connect_maintenance(owner: &tokio_postgres::Config) -> Result<(tokio_postgres::Client, tokio::task::JoinHandle<()>), DbError> {
+    connect_database(owner, "postgres").await
+}
+
+/// The owner's connection to another database of the same server (a restore's new or kept
+/// copy), with its connection task: drop the client, then await the task.
+pub async fn connect_database(
+    owner: &tokio_postgres::Config,
+    dbname: &str,
+) -> Result<(tokio_postgres::Client, tokio::task::JoinHandle<()>), DbError> {
     let mut cfg = owner.clone();
-    cfg.dbname("postgres");
+    cfg.dbname(dbname);
     let (client, conn) = connect(&cfg).await?;
     Ok((
         client,
