@@ -101,3 +101,8 @@ mod tests {
         assert_eq!(countdown(std::time::Duration::from_secs(245)), "4:05");
     }
 }
+
+/// A file's size as the Backups tab shows it: "0.1 MB".
+pub fn megabytes(bytes: f64) -> String {
+    format!("{:.1} MB", bytes / 1_048_576.0)
+}

@@ -218,7 +218,7 @@ impl Backups {
             files = files.push(
                 row![
                     text(format::naive_date_time(lang, f.taken_at)).size(theme::BODY).width(Length::FillPortion(3)),
-                    text(format!("{:.1} MB", f.bytes as f64 / 1_048_576.0)).size(theme::BODY).width(Length::FillPortion(1)),
+                    text(format::megabytes(f.bytes as f64)).size(theme::BODY).width(Length::FillPortion(1)),
                     text(state).size(theme::SMALL).width(Length::FillPortion(3)),
                     button(text(tr(lang, Text::Restore)).size(theme::BODY))
                         .padding([12, 20])
@@ -243,7 +243,7 @@ impl Backups {
             } else {
                 trf(lang, Text::BackupFailedAt, &[("when", &when)])
             };
-            let size = r.bytes.map(|b| format!("{:.1} MB", b as f64 / 1_048_576.0)).unwrap_or_default();
+            let size = r.bytes.map(|b| format::megabytes(b as f64)).unwrap_or_default();
             let detail = match (&r.file, r.problem, &r.error) {
                 (Some(file), _, _) => file.clone(),
                 (None, Some(problem), Some(error)) => {
