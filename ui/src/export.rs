@@ -3,6 +3,24 @@
 
 use std::path::{Path, PathBuf};
 
+/// `<data dir>/exports`: where every export and label sheet of admin mode goes.
+pub fn dir(config: &models::Config) -> PathBuf {
+    config.data_dir().join("exports")
+}
+
+/// `<what>-YYYYMMDD-HHMMSS`: an export's file name, without its extension.
+pub fn stamped_name(what: &str) -> String {
+    format!("{what}-{}", chrono::Local::now().format("%Y%m%d-%H%M%S"))
+}
+
+/// Writes `bytes` as `<dir>/<file>`, making the folder if it is missing; returns the path.
+pub fn write_file(dir: &Path, file: &str, bytes: &[u8]) -> Result<PathBuf, String> {
+    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let path = dir.join(file);
+    std::fs::write(&path, bytes).map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(path)
+}
+
 /// Writes `<dir>/<name>.csv` and `<dir>/<name>.xlsx`; returns both paths.
 pub fn write_table(dir: &Path, name: &str, header: &[&str], rows: &[Vec<String>]) -> Result<(PathBuf, PathBuf), String> {
     std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;

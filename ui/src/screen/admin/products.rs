@@ -395,12 +395,7 @@ impl Products {
                 self.error = None;
                 let (ledger, auth) = (self.handles.ledger.clone(), self.auth.clone());
                 let (search, low_only) = (Some(self.search.clone()).filter(|s| !s.trim().is_empty()), self.low_only);
-                let path = self
-                    .handles
-                    .config
-                    .data_dir()
-                    .join("exports")
-                    .join(format!("qr-labels-{}.pdf", chrono::Local::now().format("%Y%m%d-%H%M%S")));
+                let (dir, file) = (crate::export::dir(&self.handles.config), format!("{}.pdf", crate::export::stamped_name("qr-labels")));
                 Task::perform(
                     async move {
                         let query = ProductQuery { search, low_only, ..Default::default() };
@@ -415,11 +410,7 @@ impl Products {
                         let labels: Vec<Label> = all.into_iter().map(|p| Label { code: p.qr_code, name: p.name, sku: p.sku }).collect();
                         tokio::task::spawn_blocking(move || {
                             let pdf = crate::labels::render(&labels, Sheet::Grid { cols: 3, rows: 8 }, "Ombor Nazorat — QR")?;
-                            if let Some(dir) = path.parent() {
-                                std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-                            }
-                            std::fs::write(&path, pdf).map_err(|e| format!("{}: {e}", path.display()))?;
-                            Ok((path, labels.len()))
+                            Ok((crate::export::write_file(&dir, &file, &pdf)?, labels.len()))
                         })
                         .await
                         .map_err(|e| e.to_string())?

@@ -253,8 +253,7 @@ impl Reports {
             Message::Export => {
                 let filter = self.movement_filter(100_000);
                 let (ledger, auth) = (self.handles.ledger.clone(), self.auth.clone());
-                let dir = self.handles.config.data_dir().join("exports");
-                let name = format!("movements-{}", chrono::Local::now().format("%Y%m%d-%H%M%S"));
+                let (dir, name) = (crate::export::dir(&self.handles.config), crate::export::stamped_name("movements"));
                 Task::perform(
                     async move {
                         let lines =
@@ -307,8 +306,8 @@ impl Reports {
     fn export_stock(&self) -> Task<Message> {
         let low_only = self.view == View::LowStock;
         let (ledger, auth) = (self.handles.ledger.clone(), self.auth.clone());
-        let dir = self.handles.config.data_dir().join("exports");
-        let name = format!("{}-{}", if low_only { "low-stock" } else { "stock" }, chrono::Local::now().format("%Y%m%d-%H%M%S"));
+        let (dir, name) =
+            (crate::export::dir(&self.handles.config), crate::export::stamped_name(if low_only { "low-stock" } else { "stock" }));
         Task::perform(
             async move {
                 let query = ProductQuery { low_only, ..Default::default() };
