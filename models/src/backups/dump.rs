@@ -1,0 +1,212 @@
+//! Taking one backup: pg_dump of an exported snapshot into the folder, the face model copy,
+//! the manifest and the sidecar, then retention and the mirror; the run recorded either way.
+
+use std::collections::BTreeMap;
+use std::fs::{self, File};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+
+use chrono::{Local, NaiveDateTime, Utc};
+use deadpool_postgres::Pool;
+
+use super::files::{commit_partial, copy_atomically, copy_hashing, create_partial, free_bytes, prepare_folder, write_atomically};
+use super::names::stem_for;
+use super::pg_client::{client_command, find_client, server_version, PgClient};
+use super::retention::{apply_retention, sync_mirror};
+use super::store::record_run;
+use super::{io_err, BackupError, BackupOptions, BackupRecord, FaceModelCopy, Manifest, MAIN_TABLES};
+use crate::db::{connect, Target};
+use crate::session::SessionToken;
+
+/// Takes one backup and records it (ok or failed) in the backups table and the audit log.
+/// `session`: the admin who asked; None for the scheduled run.
+pub async fn take_backup(
+    target: &Target,
+    pool: &Pool,
+    opts: &BackupOptions,
+    session: Option<&SessionToken>,
+) -> Result<BackupRecord, BackupError> {
+    let started = Utc::now();
+    let outcome = dump(target, opts, Local::now().naive_local()).await;
+    let finished = Utc::now();
+    let recorded = record_run(pool, session, opts, started, finished, &outcome).await;
+    match (outcome, recorded) {
+        (Ok(d), Ok(mut record)) => {
+            record.removed = d.removed;
+            record.mirror = d.mirror;
+            Ok(record)
+        }
+        // The reason the backup failed matters more than why it could not be recorded.
+        (Err(e), recorded) => {
+            if let Err(r) = recorded {
+                tracing::error!(error = %r, "the failed backup could not be recorded");
+            }
+            Err(e)
+        }
+        (Ok(d), Err(r)) => {
+            tracing::error!(error = %r, file = %d.manifest.file, "the backup was written but could not be recorded");
+            Err(r)
+        }
+    }
+}
+
+pub(super) struct Dumped {
+    pub(super) manifest: Manifest,
+    pub(super) removed: Vec<String>,
+    pub(super) mirror: Option<String>,
+}
+
+/// The file work of one backup; on failure nothing but this run's own files is removed.
+async fn dump(target: &Target, opts: &BackupOptions, now: NaiveDateTime) -> Result<Dumped, BackupError> {
+    prepare_folder(&opts.dir)?;
+    let (mut client, conn) = connect(&target.owner).await?;
+    let conn = tokio::spawn(conn);
+    let (server_version, server_major) = server_version(&client).await?;
+    let pg_dump = find_client("pg_dump", opts.pg_bin_dir.as_deref(), &server_version, server_major)?;
+
+    // The dump is about as large as the tables without their indexes.
+    let data: i64 = client
+        .query_one(
+            "SELECT coalesce(sum(pg_table_size(c.oid)), 0)::bigint FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+              WHERE c.relkind IN ('r', 'm') AND n.nspname NOT IN ('pg_catalog', 'information_schema')",
+            &[],
+        )
+        .await?
+        .get(0);
+    let needed = opts.min_free_bytes + data.max(0) as u64;
+    let free = free_bytes(&opts.dir).map_err(|e| BackupError::FolderNotWritable { path: opts.dir.clone(), reason: e.to_string() })?;
+    if free < needed {
+        return Err(BackupError::NotEnoughSpace { path: opts.dir.clone(), free_mb: free >> 20, needed_mb: needed.div_ceil(1 << 20) });
+    }
+
+    // A name not used yet (two runs within one second get consecutive seconds).
+    let mut at = now;
+    while opts.dir.join(format!("{}.sql", stem_for(at))).exists() {
+        at += chrono::Duration::seconds(1);
+    }
+    let stem = stem_for(at);
+    let database = target.owner.get_dbname().unwrap_or(crate::cluster::DATABASE_NAME).to_string();
+
+    // pg_dump dumps the snapshot this transaction exported, so the row counts below are exactly
+    // what the file holds.
+    let tx = client.build_transaction().isolation_level(tokio_postgres::IsolationLevel::RepeatableRead).read_only(true).start().await?;
+    let snapshot: String = tx.query_one("SELECT pg_export_snapshot()", &[]).await?.get(0);
+    let counts_sql = format!("SELECT {}", MAIN_TABLES.iter().map(|t| format!("(SELECT count(*) FROM {t})")).collect::<Vec<_>>().join(", "));
+    let counts_row = tx.query_one(&counts_sql, &[]).await?;
+    let row_counts: BTreeMap<String, i64> = MAIN_TABLES.iter().enumerate().map(|(i, t)| (t.to_string(), counts_row.get(i))).collect();
+
+    let mut written: Vec<PathBuf> = Vec::new();
+    let result = async {
+        let dump_name = format!("{stem}.sql");
+        let (dir, owner, db, snap, client_bin) =
+            (opts.dir.clone(), target.owner.clone(), database.clone(), snapshot.clone(), pg_dump.clone());
+        let (bytes, sha256, tmp, file) =
+            tokio::task::spawn_blocking(move || run_pg_dump(&client_bin, &owner, &db, &snap, &dir, &dump_name))
+                .await
+                .map_err(|e| BackupError::PgDump(e.to_string()))??;
+        let dump_tmp = tmp.clone();
+        let res = async {
+            let face_model = if opts.face_model.is_file() {
+                let name = format!("{stem}.model.yml");
+                let (bytes, sha256) = copy_atomically(&opts.face_model, &opts.dir, &name)?;
+                written.push(opts.dir.join(&name));
+                Some(FaceModelCopy { file: name, sha256, bytes })
+            } else {
+                None
+            };
+            let manifest = Manifest {
+                file: format!("{stem}.sql"),
+                sha256: sha256.clone(),
+                bytes,
+                taken_at: Utc::now(),
+                station: opts.station.clone(),
+                database: database.clone(),
+                pg_dump_version: pg_dump.version.clone(),
+                server_version: server_version.clone(),
+                program_version: env!("CARGO_PKG_VERSION").to_string(),
+                row_counts: row_counts.clone(),
+                face_model,
+            };
+            let json_name = format!("{stem}.json");
+            write_atomically(&opts.dir, &json_name, &serde_json::to_vec_pretty(&manifest).expect("serialisable"))?;
+            written.push(opts.dir.join(&json_name));
+            let sidecar_name = format!("{stem}.sql.sha256");
+            write_atomically(&opts.dir, &sidecar_name, format!("{sha256}  {stem}.sql\n").as_bytes())?;
+            written.push(opts.dir.join(&sidecar_name));
+            commit_partial(file, &tmp, &opts.dir.join(format!("{stem}.sql")))?;
+            Ok::<_, BackupError>(manifest)
+        }
+        .await;
+        if res.is_err() {
+            let _ = fs::remove_file(&dump_tmp);
+        }
+        res
+    }
+    .await;
+    let _ = tx.commit().await;
+    drop(client);
+    let _ = conn.await;
+    let manifest = match result {
+        Ok(m) => m,
+        Err(e) => {
+            for p in &written {
+                let _ = fs::remove_file(p);
+            }
+            return Err(e);
+        }
+    };
+
+    // Retention only after a good backup, so a failing disk never eats the old ones.
+    let removed = apply_retention(&opts.dir, now, opts.keep_daily, opts.keep_monthly);
+    let mirror = opts.mirror_dir.as_ref().map(|m| sync_mirror(&opts.dir, m, now, opts.keep_daily, opts.keep_monthly));
+    Ok(Dumped { manifest, removed, mirror })
+}
+
+/// pg_dump → temp file, hashing the bytes as they pass. Returns (bytes, sha256, temp path, open file).
+fn run_pg_dump(
+    pg_dump: &PgClient,
+    owner: &tokio_postgres::Config,
+    dbname: &str,
+    snapshot: &str,
+    dir: &Path,
+    name: &str,
+) -> Result<(u64, String, PathBuf, File), BackupError> {
+    let (mut file, tmp) = create_partial(dir, name)?;
+    let mut cmd = client_command(pg_dump, owner, dbname);
+    cmd.args(["--format=plain", "--no-password", "--encoding=UTF8", &format!("--snapshot={snapshot}")])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let fail = |e: BackupError| {
+        let _ = fs::remove_file(&tmp);
+        e
+    };
+    let mut child = cmd.spawn().map_err(|e| fail(io_err(format!("starting {}", pg_dump.path.display()))(e)))?;
+    let mut stderr = child.stderr.take().expect("piped");
+    let err_reader = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = stderr.read_to_string(&mut s);
+        s
+    });
+    let stdout = child.stdout.take().expect("piped");
+    enlarge_pipe(&stdout);
+    let copied = copy_hashing(stdout, &mut file);
+    if copied.is_err() {
+        let _ = child.kill();
+    }
+    let status = child.wait();
+    let err_text = err_reader.join().unwrap_or_default();
+    let (bytes, sha256) = copied.map_err(|e| fail(io_err(format!("writing the backup {}", tmp.display()))(e)))?;
+    let status = status.map_err(|e| fail(io_err("waiting for pg_dump")(e)))?;
+    if !status.success() {
+        let detail = err_text.trim().lines().rev().take(5).collect::<Vec<_>>().into_iter().rev().collect::<Vec<_>>().join("\n");
+        return Err(fail(BackupError::PgDump(if detail.is_empty() { status.to_string() } else { detail })));
+    }
+    Ok((bytes, sha256, tmp, file))
+}
+
+/// A 1 MB pipe lets pg_dump run ahead of our hashing instead of waiting every 64 KB.
+fn enlarge_pipe(stdout: &std::process::ChildStdout) {
+    use std::os::fd::AsRawFd;
+    let _ = nix::fcntl::fcntl(stdout.as_raw_fd(), nix::fcntl::FcntlArg::F_SETPIPE_SZ(1 << 20));
+}
