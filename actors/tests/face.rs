@@ -1,4 +1,5 @@
-//! Face ID on real photographs (../shared/fixtures/faces, or $OMBOR_TEST_FACES): enrolment,
+//! Face ID on real photographs (the AT&T/ORL faces that scripts/fetch-face-fixtures.sh caches, or
+//! $OMBOR_TEST_FACES; ../shared/fixtures/faces as an extra set when present): enrolment,
 //! identification, strangers, the model file, the quality gate, and the camera actor.
 
 use std::os::unix::fs::PermissionsExt;
@@ -115,6 +116,14 @@ fn model_file_is_private_reloads_and_forgets_a_removed_employee() {
     }
 }
 
+/// (width, height) of a photo, as ImageMagick's identify reads it.
+fn image_size(photo: &Path) -> (u32, u32) {
+    let out = std::process::Command::new("identify").args(["-format", "%w %h"]).arg(photo).output().expect("ImageMagick's identify");
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let (w, h) = text.split_once(' ').unwrap_or_else(|| panic!("identify {}: {text}", photo.display()));
+    (w.parse().unwrap(), h.parse().unwrap())
+}
+
 fn convert(args: &[&str]) {
     let ok = std::process::Command::new("convert").args(args).status().expect("ImageMagick's convert (scripts/setup.sh --test)");
     assert!(ok.success());
@@ -147,10 +156,12 @@ fn quality_gate_names_no_face_and_two_faces() {
 #[actix::test]
 async fn camera_streams_an_image_sequence() {
     let frames = tempfile::tempdir().unwrap();
-    for (i, p) in people().iter().flat_map(|(_, ps)| ps.iter()).take(12).enumerate() {
-        std::fs::copy(p, frames.path().join(format!("{i:03}.jpg"))).unwrap();
+    let photos: Vec<PathBuf> = people().iter().flat_map(|(_, ps)| ps.iter().cloned()).take(12).collect();
+    let ext = photos[0].extension().unwrap().to_string_lossy().into_owned();
+    for (i, p) in photos.iter().enumerate() {
+        std::fs::copy(p, frames.path().join(format!("{i:03}.{ext}"))).unwrap();
     }
-    let source = frames.path().join("%03d.jpg").display().to_string();
+    let source = frames.path().join(format!("%03d.{ext}")).display().to_string();
     let camera = actix::Actor::start(Camera::new(CameraSettings { source, width: 1280, height: 720 }));
     let (tx, mut rx) = futures::channel::mpsc::channel(64);
     camera.send(SubscribeCamera(actors::subscribers::forward_to_channel(tx))).await.unwrap();
@@ -168,7 +179,7 @@ async fn camera_streams_an_image_sequence() {
             CameraEvent::Unavailable(why) => panic!("the sequence's end is not a camera failure: {why}"),
         }
     }
-    assert_eq!(connected, vec![(150, 150)]);
+    assert_eq!(connected, vec![image_size(&photos[0])]);
 
     let missing = actix::Actor::start(Camera::new(CameraSettings { source: "/nonexistent/video.mp4".into(), width: 1280, height: 720 }));
     let (tx, mut rx) = futures::channel::mpsc::channel(8);

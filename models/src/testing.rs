@@ -222,19 +222,46 @@ impl TestDb {
     }
 }
 
-/// The face fixtures: `$OMBOR_TEST_FACES`, else `$OMBOR_FACES_DIR`, else `shared/fixtures/faces`
-/// beside the checkout — a folder per person, holding that person's photos.
+/// The face fixtures: `$OMBOR_TEST_FACES`, else `$OMBOR_FACES_DIR`, else the cache that
+/// `scripts/fetch-face-fixtures.sh` fills (`${XDG_CACHE_HOME:-$HOME/.cache}/ombor-nazorat/test-faces`:
+/// the AT&T/ORL faces of 20 people, ten 92×112 greyscale photos each, from a pinned PyPI wheel)
+/// — a folder per person, holding that person's photos.
 pub fn faces_dir() -> PathBuf {
     std::env::var("OMBOR_TEST_FACES")
         .or_else(|_| std::env::var("OMBOR_FACES_DIR"))
         .map(PathBuf::from)
-        .unwrap_or_else(|_| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/fixtures/faces"))
+        .unwrap_or_else(|_| {
+            let cache = std::env::var_os("XDG_CACHE_HOME")
+                .filter(|d| !d.is_empty())
+                .map(PathBuf::from)
+                .unwrap_or_else(|| PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".cache"));
+            cache.join("ombor-nazorat/test-faces")
+        })
+}
+
+/// The optional extra photos beside the checkout (`../shared/fixtures/faces`: five people, six
+/// 150×150 colour crops each), when that folder is there.
+pub fn extra_faces_dir() -> Option<PathBuf> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/fixtures/faces");
+    dir.is_dir().then_some(dir)
 }
 
 /// Each person of the face fixtures (the folder's name) with the paths of their photos, both sorted.
 pub fn face_fixture_people() -> Vec<(String, Vec<PathBuf>)> {
-    let mut people: Vec<(String, Vec<PathBuf>)> = std::fs::read_dir(faces_dir())
-        .expect("the face fixtures (set OMBOR_TEST_FACES)")
+    let dir = faces_dir();
+    let people = people_in(&dir);
+    assert!(
+        !people.is_empty(),
+        "no face fixtures in {}: run scripts/fetch-face-fixtures.sh (scripts/setup.sh --test does), or set OMBOR_TEST_FACES",
+        dir.display()
+    );
+    people
+}
+
+/// Each person (a sub-folder) of `dir` with their photos, both sorted; empty when `dir` is missing.
+pub fn people_in(dir: &std::path::Path) -> Vec<(String, Vec<PathBuf>)> {
+    let Ok(entries) = std::fs::read_dir(dir) else { return Vec::new() };
+    let mut people: Vec<(String, Vec<PathBuf>)> = entries
         .flatten()
         .filter(|e| e.path().is_dir())
         .map(|e| {
@@ -242,6 +269,7 @@ pub fn face_fixture_people() -> Vec<(String, Vec<PathBuf>)> {
             photos.sort();
             (e.file_name().to_string_lossy().into_owned(), photos)
         })
+        .filter(|(_, photos)| !photos.is_empty())
         .collect();
     people.sort();
     people
