@@ -199,6 +199,24 @@ pub fn probe(source: &str) -> Result<(u32, u32), String> {
     Ok((frame.cols() as u32, frame.rows() as u32))
 }
 
+/// The face engine's networks take 3-channel BGR: a greyscale camera (an infrared one, or an
+/// image sequence of greyscale photos) or a BGRA source is converted; anything else is kept.
+fn as_bgr(frame: Mat) -> Mat {
+    let code = match frame.channels() {
+        1 => imgproc::COLOR_GRAY2BGR,
+        4 => imgproc::COLOR_BGRA2BGR,
+        _ => return frame,
+    };
+    let mut bgr = Mat::default();
+    match imgproc::cvt_color_def(&frame, &mut bgr, code) {
+        Ok(()) => bgr,
+        Err(e) => {
+            tracing::warn!(error = %e.message, "camera frame conversion to BGR failed");
+            frame
+        }
+    }
+}
+
 /// Downscales a BGR frame to at most `PREVIEW_MAX_WIDTH` wide, as RGBA.
 fn preview_of(frame: &Mat, face: Option<FaceBox>) -> opencv::Result<PreviewFrame> {
     let (w, h) = (frame.cols(), frame.rows());
@@ -331,7 +349,7 @@ fn capture_loop(settings: CameraSettings, latest: Arc<LatestFrame>, stop: Arc<At
                     Err(e) => tracing::warn!(error = %e.message, "preview conversion failed"),
                 }
             }
-            latest.put(std::mem::take(&mut frame));
+            latest.put(as_bgr(std::mem::take(&mut frame)));
             if !source.is_device() {
                 // Files have no clock of their own: play them at preview speed.
                 std::thread::sleep(frame_every.saturating_sub(started.elapsed()));
