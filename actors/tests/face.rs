@@ -56,12 +56,30 @@ fn image_files_under(dir: &Path) -> Vec<PathBuf> {
 
 #[test]
 fn sface_identifies_each_sixth_photo_and_rejects_a_stranger() {
+    identifies_each_sixth_photo_and_rejects_a_stranger(&people());
+}
+
+/// The same on the optional extra photos beside the checkout (../shared/fixtures/faces: five
+/// people, 150×150 colour crops), when they are there.
+#[test]
+fn sface_on_the_extra_photos_when_present() {
+    let Some(dir) = models::testing::extra_faces_dir() else {
+        eprintln!("skipped: no extra face photos in ../shared/fixtures/faces (optional)");
+        return;
+    };
+    let people = models::testing::people_in(&dir);
+    assert!(people.len() >= 2 && people.iter().all(|(_, p)| p.len() >= 6), "{}", dir.display());
+    identifies_each_sixth_photo_and_rejects_a_stranger(&people);
+}
+
+/// Everyone but the last person enrolled from their first five photos: each one's sixth photo
+/// names them, and none of the last person's photos is accepted.
+fn identifies_each_sixth_photo_and_rejects_a_stranger(people: &[(String, Vec<PathBuf>)]) {
     let started = std::time::SystemTime::now();
     let data = tempfile::tempdir().unwrap();
     let links = tempfile::tempdir().unwrap();
     let mut face = FaceService::load(&config(data.path(), "sface")).expect("sface loads (run scripts/fetch-face-models.sh)");
     assert_eq!(face.backend(), Backend::SFace, "{:?}", face.warning());
-    let people = people();
     let (stranger, enrolled) = people.split_last().unwrap();
     for (i, (name, photos)) in enrolled.iter().enumerate() {
         let r = face.enrol_photos(i as i64 + 1, &first_five(&links.path().join(name), photos)).unwrap();
