@@ -102,6 +102,7 @@ impl Target {
         let report =
             embedded::migrations::runner().set_grouped(true).run_async(&mut client).await.map_err(|e| DbError::Migrate(e.to_string()))?;
         let applied = report.applied_migrations().iter().map(|m| m.to_string()).collect();
+        harden(&client).await?;
         let current =
             client.query_one("SELECT coalesce(max(version), 0)::bigint FROM refinery_schema_history", &[]).await?.get::<_, i64>(0);
         drop(client);
@@ -130,6 +131,20 @@ pub struct MigrationReport {
     pub applied: Vec<String>,
     pub current: u32,
     pub latest: u32,
+}
+
+/// Takes TEMP away from PUBLIC and the application's role on this database (V11). Database
+/// privileges are neither copied by `CREATE DATABASE … TEMPLATE` nor restored from a plain dump,
+/// so every migrate runs it, not only V11. Owner only; nothing happens before V11 is applied.
+pub async fn harden(owner: &tokio_postgres::Client) -> Result<(), DbError> {
+    let exists: bool = owner
+        .query_one("SELECT to_regprocedure('public.ombor_harden_database()') IS NOT NULL", &[])
+        .await?
+        .get(0);
+    if exists {
+        owner.batch_execute("SELECT ombor_harden_database()").await?;
+    }
+    Ok(())
 }
 
 /// The highest migration version compiled into this program.

@@ -14,8 +14,6 @@ use std::str::FromStr;
 
 use rust_decimal::Decimal;
 use serde::Serialize;
-use tokio_postgres::binary_copy::BinaryCopyInWriter;
-use tokio_postgres::types::Type;
 
 use crate::error::{Error, Result};
 use crate::products::MAX_CODE_LEN;
@@ -359,39 +357,47 @@ pub async fn import_products(
             &[&cats],
         )
         .await?;
-    c.batch_execute(
-        "CREATE TEMP TABLE import_rows (sku text, qr_code text, name text, category text, unit text, min_stock numeric, barcodes text[]) ON COMMIT DROP",
-    )
-    .await?;
-    let sink = c.copy_in("COPY import_rows FROM STDIN (FORMAT binary)").await?;
-    let writer =
-        BinaryCopyInWriter::new(sink, &[Type::TEXT, Type::TEXT, Type::TEXT, Type::TEXT, Type::TEXT, Type::NUMERIC, Type::TEXT_ARRAY]);
-    futures::pin_mut!(writer);
-    for r in rows {
-        writer.as_mut().write(&[&r.sku, &r.qr_code, &r.name, &r.category, &r.unit, &r.min_stock, &r.barcodes]).await?;
-    }
-    writer.finish().await?;
+    // The rows travel as arrays, one per column (the application's role has no TEMP privilege on
+    // the database: V11), and are unnested once per statement.
+    let col = |f: fn(&ImportRow) -> Option<String>| rows.iter().map(f).collect::<Vec<Option<String>>>();
+    let skus = col(|r| Some(r.sku.clone()));
+    let qrs = col(|r| Some(r.qr_code.clone()));
+    let names = col(|r| Some(r.name.clone()));
+    let categories = col(|r| r.category.clone());
+    let units = col(|r| Some(r.unit.clone()));
+    let mins: Vec<Decimal> = rows.iter().map(|r| r.min_stock).collect();
+    const IMPORT_ROWS: &str = "import_rows AS (SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::numeric[])
+                                 AS i(sku, qr_code, name, category, unit, min_stock))";
+    let params: [&(dyn tokio_postgres::types::ToSql + Sync); 6] = [&skus, &qrs, &names, &categories, &units, &mins];
     report.updated = c
         .execute(
-            "UPDATE products p SET name = i.name, qr_code = i.qr_code, unit = i.unit, min_stock = i.min_stock, updated_at = now(),
-                    category_id = (SELECT id FROM categories c WHERE lower(c.name) = lower(i.category))
-               FROM import_rows i WHERE p.sku = i.sku",
-            &[],
+            &format!(
+                "WITH {IMPORT_ROWS}
+                 UPDATE products p SET name = i.name, qr_code = i.qr_code, unit = i.unit, min_stock = i.min_stock, updated_at = now(),
+                        category_id = (SELECT id FROM categories c WHERE lower(c.name) = lower(i.category))
+                   FROM import_rows i WHERE p.sku = i.sku"
+            ),
+            &params,
         )
         .await?;
     report.inserted = c
         .execute(
-            "INSERT INTO products (sku, qr_code, name, category_id, unit, min_stock)
-             SELECT i.sku, i.qr_code, i.name, (SELECT id FROM categories c WHERE lower(c.name) = lower(i.category)), i.unit, i.min_stock
-               FROM import_rows i WHERE NOT EXISTS (SELECT 1 FROM products p WHERE p.sku = i.sku)",
-            &[],
+            &format!(
+                "WITH {IMPORT_ROWS}
+                 INSERT INTO products (sku, qr_code, name, category_id, unit, min_stock)
+                 SELECT i.sku, i.qr_code, i.name, (SELECT id FROM categories c WHERE lower(c.name) = lower(i.category)), i.unit, i.min_stock
+                   FROM import_rows i WHERE NOT EXISTS (SELECT 1 FROM products p WHERE p.sku = i.sku)"
+            ),
+            &params,
         )
         .await?;
+    let (barcode_skus, barcodes): (Vec<String>, Vec<String>) =
+        rows.iter().flat_map(|r| r.barcodes.iter().map(|b| (r.sku.clone(), b.clone()))).unzip();
     c.execute(
         "INSERT INTO product_barcodes (code, product_id)
-         SELECT DISTINCT b, p.id FROM import_rows i JOIN products p ON p.sku = i.sku, unnest(i.barcodes) b
+         SELECT DISTINCT b.code, p.id FROM unnest($1::text[], $2::text[]) AS b(sku, code) JOIN products p ON p.sku = b.sku
          ON CONFLICT (code) DO UPDATE SET product_id = excluded.product_id",
-        &[],
+        &[&barcode_skus, &barcodes],
     )
     .await?;
     Ok(report)

@@ -52,6 +52,14 @@ impl TestDb {
         drop(client);
         let _ = h.await;
         let target = target_for(&shared.owner, &name, shared.cluster.clone());
+        if template.is_some() {
+            // A database's privileges do not come with its template: take TEMP away again.
+            let (owner, conn) = connect(&target.owner).await.expect("owner connects");
+            let h = tokio::spawn(conn);
+            crate::db::harden(&owner).await.expect("harden the test database");
+            drop(owner);
+            let _ = h.await;
+        }
         let pool = target.pool(8);
         TestDb { name, target, pool }
     }
