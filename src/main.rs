@@ -17,7 +17,9 @@ fn main() {
     let code = match run(cli) {
         Ok(()) => 0,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            // A message may quote a scanned or typed code: never let its control characters
+            // reach the terminal raw.
+            eprintln!("error: {}", models::text::printable_lines(&format!("{e:#}")));
             1
         }
     };

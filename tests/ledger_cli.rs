@@ -170,6 +170,41 @@ fn catalogue_import_reports_and_verify() {
     assert_eq!(k.ok_json(&["employee", "list", "--all", "--json"], "").as_array().unwrap().len(), 1);
 }
 
+/// What goes out to people's tools: a formula in a product name reaches a CSV or XLSX export as
+/// plain text, and a garbled code's control characters reach the terminal escaped.
+#[test]
+fn exports_and_messages_are_safe_for_the_tools_they_reach() {
+    let k = Kiosk::new();
+    k.ok_json(&["user", "add", "--username", "boss", "--role", "admin", "--password-stdin", "--json"], BOSS);
+    let names = ["=HYPERLINK(\"http://evil.example/\",\"x\")", "=cmd|' /C calc'!A0", "+1+1", "@SUM(A1:A9)", "-2+3"];
+    for (i, name) in names.iter().enumerate() {
+        let (sku, qr) = (format!("F-{i}"), format!("QR-F-{i}"));
+        let name_arg = format!("--name={name}");
+        k.ok_json(&["product", "add", "--sku", &sku, "--qr", &qr, &name_arg, "--user", "boss", "--password-stdin", "--json"], BOSS);
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let csv_path = dir.path().join("stock.csv");
+    run_ok(
+        k.cmd(&["report", "stock", "--format", "csv", "--out", csv_path.to_str().unwrap(), "--user", "boss", "--password-stdin"])
+            .stdin(std::process::Stdio::from(std::fs::File::open(write_tmp(&dir, BOSS)).unwrap())),
+    );
+    let mut reader = csv::Reader::from_path(&csv_path).unwrap();
+    let cells: Vec<String> = reader.records().map(|r| r.unwrap()[2].to_string()).collect();
+    for name in names {
+        assert!(cells.contains(&format!("'{name}")), "{name} neutralised in {cells:?}");
+    }
+    for cell in &cells {
+        assert!(!cell.starts_with(['=', '+', '-', '@']), "a formula cell left in the CSV: {cell}");
+    }
+
+    // 1,341 of 10,000 garbled scans once set the admin's terminal title this way.
+    let garbled = "\u{1b}]0;owned\u{7}QR-9";
+    let (ok, out, err) = k.with_stdin(&["stock", garbled], "");
+    assert!(!ok, "{out}");
+    assert!(!err.contains('\u{1b}') && !err.contains('\u{7}'), "raw control characters on the terminal: {err:?}");
+    assert!(err.contains("\\u{1b}]0;owned\\u{7}QR-9"), "the code shown escaped: {err}");
+}
+
 fn write_tmp(dir: &tempfile::TempDir, text: &str) -> std::path::PathBuf {
     let p = dir.path().join(format!("stdin-{}", rand_suffix()));
     std::fs::write(&p, text).unwrap();

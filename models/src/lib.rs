@@ -20,6 +20,7 @@ pub mod products;
 pub mod session;
 #[cfg(feature = "test-support")]
 pub mod testing;
+pub mod text;
 pub mod tls;
 pub mod types;
 pub mod users;

@@ -1,6 +1,9 @@
 //! Plain aligned text tables for the terminal.
 
+/// Cells are shown with control characters escaped: a name or code may hold an `ESC`.
 pub fn render(header: &[&str], rows: &[Vec<String>]) -> String {
+    let rows: Vec<Vec<String>> = rows.iter().map(|r| r.iter().map(|c| models::text::printable(c).into_owned()).collect()).collect();
+    let rows = &rows;
     let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
     for r in rows {
         for (i, c) in r.iter().enumerate() {

@@ -23,16 +23,26 @@ pub fn write_file(dir: &Path, file: &str, bytes: &[u8]) -> Result<PathBuf, Strin
 
 /// Writes `<dir>/<name>.csv` and `<dir>/<name>.xlsx`; returns both paths.
 pub fn write_table(dir: &Path, name: &str, header: &[&str], rows: &[Vec<String>]) -> Result<(PathBuf, PathBuf), String> {
-    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    let csv_path = dir.join(format!("{name}.csv"));
-    let mut w = csv::Writer::from_path(&csv_path).map_err(|e| e.to_string())?;
+    let csv_path = write_file(dir, &format!("{name}.csv"), &csv_bytes(header, rows)?)?;
+    let xlsx_path = write_file(dir, &format!("{name}.xlsx"), &xlsx_bytes(header, rows)?)?;
+    Ok((csv_path, xlsx_path))
+}
+
+/// The rows as CSV, every cell that a spreadsheet would take for a formula neutralised
+/// ([`models::text::spreadsheet_cell`]): names and codes come from scans and imports.
+pub fn csv_bytes(header: &[&str], rows: &[Vec<String>]) -> Result<Vec<u8>, String> {
+    let mut w = csv::Writer::from_writer(vec![]);
     w.write_record(header).map_err(|e| e.to_string())?;
     for r in rows {
-        w.write_record(r).map_err(|e| e.to_string())?;
+        let cells: Vec<_> = r.iter().map(|c| models::text::spreadsheet_cell(c)).collect();
+        w.write_record(cells.iter().map(|c| c.as_bytes())).map_err(|e| e.to_string())?;
     }
-    w.flush().map_err(|e| e.to_string())?;
+    w.into_inner().map_err(|e| e.to_string())
+}
 
-    let xlsx_path = dir.join(format!("{name}.xlsx"));
+/// The rows as an XLSX workbook: quantities stay numbers, codes like "0012" stay text, and text
+/// cells are neutralised as in the CSV (a sheet saved again as CSV stays harmless).
+pub fn xlsx_bytes(header: &[&str], rows: &[Vec<String>]) -> Result<Vec<u8>, String> {
     let mut book = rust_xlsxwriter::Workbook::new();
     let sheet = book.add_worksheet();
     let bold = rust_xlsxwriter::Format::new().set_bold();
@@ -42,14 +52,12 @@ pub fn write_table(dir: &Path, name: &str, header: &[&str], rows: &[Vec<String>]
     }
     for (r, row) in rows.iter().enumerate() {
         for (c, v) in row.iter().enumerate() {
-            // Quantities stay numbers in the spreadsheet; codes like "0012" stay text.
             match v.parse::<f64>().ok().filter(|_| v == "0" || !v.starts_with('0') || v.starts_with("0.")) {
                 Some(n) => sheet.write_number(r as u32 + 1, c as u16, n).map_err(fail)?,
-                None => sheet.write_string(r as u32 + 1, c as u16, v).map_err(fail)?,
+                None => sheet.write_string(r as u32 + 1, c as u16, models::text::spreadsheet_cell(v).as_ref()).map_err(fail)?,
             };
         }
     }
     sheet.autofit();
-    book.save(&xlsx_path).map_err(fail)?;
-    Ok((csv_path, xlsx_path))
+    book.save_to_buffer().map_err(fail)
 }
