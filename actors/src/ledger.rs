@@ -226,9 +226,14 @@ pub async fn authorize(pool: &Pool, auth: &AuthContext, action: Action) -> Resul
 }
 
 pub async fn verify(pool: &Pool, auth: &AuthContext) -> Result<LedgerReport, Error> {
+    verify_against(pool, auth, None).await
+}
+
+/// As [`verify`], and what changed since the last anchor of the chain heads.
+pub async fn verify_against(pool: &Pool, auth: &AuthContext, anchor: Option<&models::chain::Anchor>) -> Result<LedgerReport, Error> {
     auth.require(Action::ViewReports)?;
     let c = pool.get().await?;
-    movements::verify(&**c).await
+    movements::verify_against(&**c, anchor).await
 }
 
 #[derive(Message)]

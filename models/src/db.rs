@@ -152,6 +152,22 @@ pub fn latest_migration() -> u32 {
     embedded::migrations::runner().get_migrations().iter().map(|m| m.version() as u32).max().unwrap_or(0)
 }
 
+/// The body (the text between `AS $$` and `$$`) that the last migration defining SQL function
+/// `name` gave it: what `pg_proc.prosrc` must still say, unless someone replaced the function.
+pub fn migration_function_body(name: &str) -> Option<String> {
+    let needle = format!("FUNCTION {name}(");
+    let runner = embedded::migrations::runner();
+    let mut migrations: Vec<_> = runner.get_migrations().iter().collect();
+    migrations.sort_by_key(|m| m.version());
+    migrations.iter().rev().find_map(|m| {
+        let sql = m.sql()?;
+        let at = sql.rfind(&needle)?;
+        let start = at + sql[at..].find("$$")? + 2;
+        let end = start + sql[start..].find("$$")?;
+        Some(sql[start..end].to_string())
+    })
+}
+
 pub async fn connect(
     cfg: &tokio_postgres::Config,
 ) -> Result<

@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod backups;
 pub mod bench;
+pub mod chain;
 pub mod cluster;
 pub mod config;
 pub mod db;

@@ -219,14 +219,33 @@ pub struct LedgerReport {
     pub products: i64,
     /// The first movement whose hash or link to its predecessor does not hold.
     pub first_broken_link: Option<BrokenLink>,
+    /// Every broken hash or link (the first 100), and how many there are in all.
+    pub broken_links: Vec<BrokenLink>,
+    pub broken_count: i64,
+    /// The database's `movement_hash()` is not the function the migrations created.
+    pub hash_function_replaced: bool,
     /// Products whose stock differs from the sum of their movements.
     pub stock_mismatches: Vec<StockMismatch>,
     pub products_without_stock_row: i64,
+    /// Compared with the last anchor, when one was given.
+    pub since_anchor: Option<crate::chain::SinceAnchor>,
+    /// The chain heads found, for the next anchor.
+    #[serde(skip)]
+    pub heads: Vec<crate::chain::Head>,
 }
 
 impl LedgerReport {
     pub fn is_ok(&self) -> bool {
-        self.first_broken_link.is_none() && self.stock_mismatches.is_empty() && self.products_without_stock_row == 0
+        self.first_broken_link.is_none()
+            && !self.hash_function_replaced
+            && self.stock_mismatches.is_empty()
+            && self.products_without_stock_row == 0
+            && self.since_anchor.as_ref().is_none_or(|s| s.lost_count == 0)
+    }
+
+    /// The heads found, as the next anchor.
+    pub fn anchor(&self) -> crate::chain::Anchor {
+        crate::chain::Anchor::new(self.movements, self.heads.clone())
     }
 }
 
@@ -247,21 +266,18 @@ pub struct StockMismatch {
     pub sum_of_movements: Decimal,
 }
 
-/// Recomputes every hash and link of the chain and every stock sum.
+/// Recomputes every hash and link of the chain (in Rust: [`crate::chain`]) and every stock sum.
 pub async fn verify(c: &impl GenericClient) -> Result<LedgerReport> {
-    let movements: i64 = c.query_one("SELECT count(*) FROM movements", &[]).await?.get(0);
+    verify_against(c, None).await
+}
+
+/// As [`verify`], and compares the chain with the last anchor: what was cut, rewritten or
+/// erased since, and what was added.
+pub async fn verify_against(c: &impl GenericClient, anchor: Option<&crate::chain::Anchor>) -> Result<LedgerReport> {
+    let chain = crate::chain::check(c, anchor).await?;
+    let movements = chain.movements;
     let products: i64 = c.query_one("SELECT count(*) FROM products", &[]).await?.get(0);
-    let broken = c
-        .query_opt(
-            "SELECT id, product_id, CASE WHEN NOT self_ok THEN 'hash' ELSE 'link' END FROM (
-                 SELECT m.id, m.product_id, m.hash = movement_hash(m) AS self_ok,
-                        m.prev_hash IS NOT DISTINCT FROM lag(m.hash) OVER (PARTITION BY m.product_id ORDER BY m.id) AS link_ok
-                   FROM movements m) t
-              WHERE NOT self_ok OR NOT link_ok ORDER BY id LIMIT 1",
-            &[],
-        )
-        .await?;
-    let mut first_broken_link = broken.map(|r| BrokenLink { movement_id: r.get(0), product_id: r.get(1), problem: r.get(2) });
+    let mut first_broken_link = chain.broken.first().cloned();
     if first_broken_link.is_none() {
         let head = c
             .query_opt(
@@ -296,5 +312,16 @@ pub async fn verify(c: &impl GenericClient) -> Result<LedgerReport> {
         .query_one("SELECT count(*) FROM products p WHERE NOT EXISTS (SELECT 1 FROM stock s WHERE s.product_id = p.id)", &[])
         .await?
         .get(0);
-    Ok(LedgerReport { movements, products, first_broken_link, stock_mismatches, products_without_stock_row })
+    Ok(LedgerReport {
+        movements,
+        products,
+        first_broken_link,
+        broken_links: chain.broken,
+        broken_count: chain.broken_count,
+        hash_function_replaced: chain.hash_function_replaced,
+        stock_mismatches,
+        products_without_stock_row,
+        since_anchor: chain.since_anchor,
+        heads: chain.heads,
+    })
 }

@@ -376,3 +376,116 @@ async fn concurrent_posting_never_breaks_the_invariants() {
     let negative: i64 = c.query_one("SELECT count(*) FROM stock WHERE quantity < 0", &[]).await.unwrap().get(0);
     assert_eq!(negative, 0);
 }
+
+/// History rewritten by someone with the owner's login, each way issue 18 names: the chain stays
+/// self-consistent (the SQL check said "intact"), but the program recomputes every hash itself
+/// and compares the heads with the last anchor, so each rewrite is named.
+#[tokio::test]
+async fn verify_names_every_owner_rewrite_since_the_last_anchor() {
+    use models::chain::Anchor;
+    let db = TestDb::new().await;
+    let admin = db.session(Role::Admin).await;
+    let (emp, ver) = db.verified_employee().await;
+    let cut = add_product(&db, &admin, "CUT", "pcs").await;
+    let edited = add_product(&db, &admin, "EDIT", "pcs").await;
+    let erased = add_product(&db, &admin, "ERASE", "pcs").await;
+    let forged = add_product(&db, &admin, "FORGE", "pcs").await;
+    let mut last = std::collections::HashMap::new();
+    for p in [&cut, &edited, &erased, &forged] {
+        for n in ["5", "3", "2"] {
+            last.insert(p.id, post(&db, &admin, p.id, MovementKind::In, n, emp, ver).await.unwrap());
+        }
+    }
+    let c = db.pool.get().await.unwrap();
+    let clean = movements::verify(&**c).await.unwrap();
+    assert!(clean.is_ok(), "{clean:?}");
+    let anchor = Anchor::parse(&clean.anchor().to_text()).unwrap();
+    assert_eq!(anchor.heads.len(), 4);
+    let again = movements::verify_against(&**c, Some(&anchor)).await.unwrap();
+    assert!(again.is_ok());
+    assert_eq!(again.since_anchor.as_ref().map(|s| (s.lost_count, s.added)), Some((0, 0)));
+
+    // Rechains a product's movements from `from_id` on with the database's own function, and
+    // points its stock row at the new head: the old SQL check then found nothing.
+    let rechain = |product: i64| {
+        format!(
+            "DO $$ DECLARE m movements; prev bytea := NULL; BEGIN
+               FOR m IN SELECT * FROM movements WHERE product_id = {product} ORDER BY id LOOP
+                 m.prev_hash := prev; m.hash := movement_hash(m);
+                 UPDATE movements SET prev_hash = m.prev_hash, hash = m.hash WHERE id = m.id;
+                 prev := m.hash;
+               END LOOP;
+               UPDATE stock s SET last_hash = prev,
+                   last_movement_id = (SELECT max(id) FROM movements WHERE product_id = {product}),
+                   quantity = (SELECT coalesce(sum(CASE kind WHEN 'in' THEN quantity ELSE -quantity END), 0) FROM movements WHERE product_id = {product})
+                WHERE s.product_id = {product};
+             END $$;"
+        )
+    };
+    let owner = db.owner_client().await;
+    let replica = |sql: String| format!("SET session_replication_role = replica; {sql} SET session_replication_role = origin;");
+    // 1. The tail of a chain cut and its head moved back.
+    owner.batch_execute(&replica(format!("DELETE FROM movements WHERE id = {}; {}", last[&cut.id].id, rechain(cut.id)))).await.unwrap();
+    // 2. A movement changed and every later hash recomputed.
+    owner
+        .batch_execute(&replica(format!(
+            "UPDATE movements SET quantity = 50 WHERE id = (SELECT min(id) FROM movements WHERE product_id = {}); {}",
+            edited.id,
+            rechain(edited.id)
+        )))
+        .await
+        .unwrap();
+    // 3. A product's whole history erased and its stock reset.
+    owner
+        .batch_execute(&replica(format!(
+            "DELETE FROM movements WHERE product_id = {0}; UPDATE stock SET quantity = 0, last_hash = NULL, last_movement_id = NULL WHERE product_id = {0};",
+            erased.id
+        )))
+        .await
+        .unwrap();
+    // 4. A forged OUT appended with a correctly chained hash.
+    owner
+        .batch_execute(&replica(format!(
+            "DO $$ DECLARE m movements; BEGIN
+               SELECT * INTO m FROM movements WHERE id = {head};
+               m.id := nextval('movements_id_seq'); m.kind := 'out'; m.quantity := 4; m.prev_hash := m.hash;
+               m.created_at := now(); m.hash := movement_hash(m);
+               INSERT INTO movements SELECT m.*;
+               UPDATE stock SET quantity = quantity - 4, last_hash = m.hash, last_movement_id = m.id WHERE product_id = {p};
+             END $$;",
+            head = last[&forged.id].id,
+            p = forged.id
+        )))
+        .await
+        .unwrap();
+    let forged_id: i64 =
+        owner.query_one("SELECT max(id) FROM movements WHERE product_id = $1", &[&forged.id]).await.unwrap().get(0);
+    // The self-consistency checks alone see nothing: that is why the anchor exists.
+    let alone = movements::verify(&**c).await.unwrap();
+    assert!(alone.first_broken_link.is_none() && alone.stock_mismatches.is_empty(), "{alone:?}");
+
+    let report = movements::verify_against(&**c, Some(&anchor)).await.unwrap();
+    assert!(!report.is_ok());
+    let since = report.since_anchor.clone().unwrap();
+    let lost: Vec<(i64, &str)> = since.lost.iter().map(|l| (l.product_id, l.problem.as_str())).collect();
+    assert!(lost.contains(&(cut.id, "gone")), "cut tail named: {lost:?}");
+    assert!(lost.contains(&(edited.id, "changed")), "rewritten movement named: {lost:?}");
+    assert!(lost.contains(&(erased.id, "gone")), "erased history named: {lost:?}");
+    assert_eq!(since.lost_count, 3, "{lost:?}");
+    assert_eq!(since.added, 1);
+    assert_eq!((since.added_first[0].movement_id, since.added_first[0].kind.as_str()), (forged_id, "out"), "the forged OUT named");
+
+    // 5. movement_hash() replaced by one that would bless any edit: named, and the rows it
+    //    blesses fail the program's own recomputation.
+    owner
+        .batch_execute(&replica(format!(
+            "CREATE OR REPLACE FUNCTION movement_hash(m movements) RETURNS bytea LANGUAGE sql IMMUTABLE AS $f$ SELECT sha256(convert_to(m.id::text, 'UTF8')) $f$;
+             UPDATE movements SET quantity = 99 WHERE id = {0}; UPDATE movements SET hash = movement_hash(movements) WHERE id = {0};",
+            last[&edited.id].id
+        )))
+        .await
+        .unwrap();
+    let report = movements::verify_against(&**c, Some(&anchor)).await.unwrap();
+    assert!(report.hash_function_replaced);
+    assert!(report.broken_links.iter().any(|b| b.movement_id == last[&edited.id].id && b.problem == "hash"), "{report:?}");
+}

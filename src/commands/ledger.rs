@@ -251,17 +251,32 @@ pub fn movement(db: &Db, cmd: MovementCommand) -> anyhow::Result<()> {
 
 pub fn ledger_cmd(db: &Db, cmd: LedgerCommand) -> anyhow::Result<()> {
     let LedgerCommand::Verify { login, json } = cmd;
+    // The last anchor of the chain heads, kept in the data dir where no database login writes.
+    let anchor_path = models::chain::anchor_path(&db.config);
+    let anchor = models::chain::Anchor::read(&anchor_path).map_err(anyhow::Error::msg)?;
     let auth = db.login(&login)?;
-    let report = db.run(ledger::verify(&db.pool, &auth));
+    let report = db.run(ledger::verify_against(&db.pool, &auth, anchor.as_ref()));
     db.logout(&auth);
     let report = report?;
-    print(json, &report, || {
-        let mut s = format!("{} movements, {} products checked\n", report.movements, report.products);
-        match &report.first_broken_link {
-            None => s += "hash chain: intact\n",
-            Some(b) => {
+    print(json, &report, || verify_text(&report, &anchor_path));
+    if !report.is_ok() {
+        std::process::exit(2);
+    }
+    // Only a clean chain moves the anchor forward: a rewrite stays visible against the old one.
+    report.anchor().write(&anchor_path).map_err(|e| anyhow::anyhow!("cannot write the ledger anchor {}: {e}", anchor_path.display()))?;
+    Ok(())
+}
+
+fn verify_text(report: &models::movements::LedgerReport, anchor_path: &std::path::Path) -> String {
+    let mut s = format!("{} movements, {} products checked (every hash recomputed by the program)\n", report.movements, report.products);
+    match &report.first_broken_link {
+        None => s += "hash chain: intact\n",
+        Some(_) => {
+            let links = if report.broken_links.is_empty() { report.first_broken_link.iter().collect::<Vec<_>>() } else { report.broken_links.iter().collect() };
+            s += &format!("hash chain: BROKEN at {} place(s)\n", report.broken_count.max(1));
+            for b in links.iter().take(20) {
                 s += &format!(
-                    "hash chain: BROKEN at movement #{} (product {}): {}\n",
+                    "  movement #{} (product {}): {}\n",
                     b.movement_id,
                     b.product_id,
                     match b.problem.as_str() {
@@ -269,22 +284,52 @@ pub fn ledger_cmd(db: &Db, cmd: LedgerCommand) -> anyhow::Result<()> {
                         "link" => "the movement before it was removed or changed",
                         _ => "the stock row does not point at the last movement",
                     }
-                )
+                );
             }
         }
-        if report.stock_mismatches.is_empty() {
-            s += "stock = sum of movements: yes";
-        } else {
-            for m in &report.stock_mismatches {
-                s += &format!("stock of product {} is {} but its movements sum to {}\n", m.product_id, m.stock, m.sum_of_movements);
-            }
-        }
-        s
-    });
-    if !report.is_ok() {
-        std::process::exit(2);
     }
-    Ok(())
+    if report.hash_function_replaced {
+        s += "movement_hash(): REPLACED in the database (it is not the function the migrations created)\n";
+    }
+    match &report.since_anchor {
+        None => s += &format!("anchor: none yet ({} is written after this check)\n", anchor_path.display()),
+        Some(a) => {
+            let at = a.anchored_at.with_timezone(&chrono::Local).format("%d.%m.%Y %H:%M");
+            if a.lost_count == 0 {
+                s += &format!("since the anchor of {at}: nothing rewritten, {} movement(s) added\n", a.added);
+            } else {
+                s += &format!("since the anchor of {at}: HISTORY REWRITTEN for {} product(s)\n", a.lost_count);
+                for l in &a.lost {
+                    s += &format!(
+                        "  product {}: movement #{} {}\n",
+                        l.product_id,
+                        l.movement_id,
+                        if l.problem == "gone" { "is gone (its history was cut or erased)" } else { "was changed (it or one before it was rewritten)" }
+                    );
+                }
+                s += &format!("  {} movement(s) added since\n", a.added);
+            }
+            for m in &a.added_first {
+                s += &format!(
+                    "  added: #{} product {} {} {} at {} ({})\n",
+                    m.movement_id,
+                    m.product_id,
+                    m.kind,
+                    m.quantity,
+                    m.station,
+                    m.created_at.with_timezone(&chrono::Local).format("%d.%m.%Y %H:%M")
+                );
+            }
+        }
+    }
+    if report.stock_mismatches.is_empty() {
+        s += "stock = sum of movements: yes";
+    } else {
+        for m in &report.stock_mismatches {
+            s += &format!("stock of product {} is {} but its movements sum to {}\n", m.product_id, m.stock, m.sum_of_movements);
+        }
+    }
+    s
 }
 
 pub fn report(db: &Db, cmd: ReportCommand) -> anyhow::Result<()> {
@@ -357,35 +402,8 @@ fn write_report(out: &Output, header: &[&str], rows: &[Vec<String>], json: &serd
     let bytes: Vec<u8> = match out.format {
         Format::Table => (table::render(header, rows) + "\n").into_bytes(),
         Format::Json => (serde_json::to_string_pretty(json)? + "\n").into_bytes(),
-        Format::Csv => {
-            let mut w = csv::Writer::from_writer(vec![]);
-            w.write_record(header)?;
-            for r in rows {
-                w.write_record(r)?;
-            }
-            w.into_inner()?
-        }
-        Format::Xlsx => {
-            let mut book = rust_xlsxwriter::Workbook::new();
-            let sheet = book.add_worksheet();
-            let bold = rust_xlsxwriter::Format::new().set_bold();
-            for (c, h) in header.iter().enumerate() {
-                sheet.write_with_format(0, c as u16, *h, &bold)?;
-            }
-            for (r, row) in rows.iter().enumerate() {
-                for (c, v) in row.iter().enumerate() {
-                    // Numbers stay numbers in the spreadsheet.
-                    // Numbers stay numbers in the spreadsheet; codes like "0012" stay text.
-                    let numeric = v.parse::<f64>().ok().filter(|_| v == "0" || !v.starts_with('0') || v.starts_with("0."));
-                    match numeric {
-                        Some(n) => sheet.write_number(r as u32 + 1, c as u16, n)?,
-                        None => sheet.write_string(r as u32 + 1, c as u16, v)?,
-                    };
-                }
-            }
-            sheet.autofit();
-            book.save_to_buffer()?
-        }
+        Format::Csv => ui::export::csv_bytes(header, rows).map_err(anyhow::Error::msg)?,
+        Format::Xlsx => ui::export::xlsx_bytes(header, rows).map_err(anyhow::Error::msg)?,
     };
     match &out.out {
         Some(path) => {

@@ -454,6 +454,23 @@ fn ledger_intact(db: Option<&Connected>, lang: Language) -> Line {
             let n = r.movements;
             line.pass(tr!(lang, "{n} ta harakat, butun", "движений: {n}, всё сходится", "{n} movements, intact"))
         }
+        Ok(r) if r.first_broken_link.is_none() && r.stock_mismatches.is_empty() && (r.hash_function_replaced || r.since_anchor.is_some()) => {
+            let lost = r.since_anchor.as_ref().map_or(0, |s| s.lost_count);
+            line.fail(
+                tr!(
+                    lang,
+                    "tarix o'zgartirilgan: {lost} mahsulot zanjiri oxirgi nazorat nuqtasidan farq qiladi yoki movement_hash() almashtirilgan",
+                    "история переписана: у {lost} товаров цепочка расходится с последней контрольной точкой, или заменена movement_hash()",
+                    "history rewritten: {lost} product chain(s) differ from the last anchor (checkpoint), or movement_hash() was replaced"
+                ),
+                tr!(
+                    lang,
+                    "`ombor ledger verify` bilan ko'ring va zaxiradan tiklang",
+                    "Смотрите `ombor ledger verify`, восстановите из копии",
+                    "See `ombor ledger verify` and restore a backup"
+                ),
+            )
+        }
         Ok(r) => {
             let (broken, mismatches) = (r.first_broken_link.as_ref().map(|b| b.movement_id).unwrap_or(0), r.stock_mismatches.len());
             line.fail(

@@ -126,7 +126,10 @@ async fn database_and_scan(config: &Config, options: &Options) -> (DbFacts, Scan
                 database: models::health::database_name(&client).await.unwrap_or_default(),
                 migration: applied_migration(&target, &client).await,
                 counts: models::health::counts(&client).await.map_err(text),
-                ledger: models::movements::verify(&client).await.map_err(text),
+                ledger: match models::chain::Anchor::read(&models::chain::anchor_path(config)) {
+                    Ok(anchor) => models::movements::verify_against(&client, anchor.as_ref()).await.map_err(text),
+                    Err(e) => Err(e),
+                },
                 embedded: target.cluster.is_some(),
                 kept: models::backups::kept_databases(&target).await.map_err(|e| e.to_string()),
             };
