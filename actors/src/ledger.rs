@@ -58,9 +58,20 @@ pub struct Posted {
 }
 
 /// A scanned code → the product card. Needs no login: the lock screen shows the card.
+/// A code that matches nothing but was typed under the Russian or Uzbek Cyrillic layout (a
+/// paste, a scanner in "os" mode) is looked up again as the US keys that typed it, and the log
+/// says so.
 pub async fn lookup(pool: &Pool, code: &str) -> Result<Option<Product>, Error> {
     let c = pool.get().await?;
-    products::lookup_cached(&c, code).await
+    if let Some(p) = products::lookup_cached(&c, code).await? {
+        return Ok(Some(p));
+    }
+    let Some(us) = models::keyboard::cyrillic_to_us(code) else { return Ok(None) };
+    let found = products::lookup_cached(&c, &us).await?;
+    if found.is_some() {
+        tracing::info!(typed = %code, code = %us, "code found after mapping a Cyrillic keyboard layout back to US keys");
+    }
+    Ok(found)
 }
 
 /// How long a posting keeps trying while the database is unreachable (a server restart, a LAN

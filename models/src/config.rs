@@ -78,6 +78,11 @@ pub struct Scanner {
     pub max_length: usize,
     pub prefix: String,
     pub suffix: String,
+    /// The layout the scanner types in: codes are read from the physical keys in this layout,
+    /// whatever layout the operating system has active.
+    pub layout: crate::keyboard::ScannerLayout,
+    /// The key that ends a scan.
+    pub terminator: crate::keyboard::Terminator,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -244,7 +249,7 @@ fn apply_env(table: &mut toml::Table, var: &str, value: &str) -> Result<(), Conf
     if rest == "DATA_DIR" {
         return set_key(table, "general", "data_dir", value, var);
     }
-    if rest == "CONFIG" || rest.starts_with("TEST_") || rest == "LOG" || rest == "FACES_DIR" {
+    if rest == "CONFIG" || rest.starts_with("TEST_") || rest == "LOG" || rest == "FACES_DIR" || rest == "UI_TEXT_MAP" {
         return Ok(()); // not configuration keys: the CLI and the tests read these themselves
     }
     let lower = rest.to_ascii_lowercase();

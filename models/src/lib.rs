@@ -14,6 +14,7 @@ pub mod error;
 pub mod face_templates;
 pub mod health;
 pub mod import;
+pub mod keyboard;
 pub mod movements;
 pub mod password;
 pub mod permissions;

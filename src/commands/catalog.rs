@@ -209,6 +209,13 @@ pub fn resolve_product(db: &Db, key: &str) -> anyhow::Result<Product> {
         if let Some(p) = models::products::lookup(&**c, key).await? {
             return Ok::<_, models::Error>(Some(p));
         }
+        // Typed under the Russian or Uzbek Cyrillic layout: the US keys that typed it.
+        if let Some(us) = models::keyboard::cyrillic_to_us(key) {
+            if let Some(p) = models::products::lookup(&**c, &us).await? {
+                tracing::warn!(typed = %key, code = %us, "code found after mapping a Cyrillic keyboard layout back to US keys");
+                return Ok(Some(p));
+            }
+        }
         match key.trim().parse::<i64>() {
             Ok(id) => models::products::get(&**c, id).await.map(Some).or(Ok(None)),
             Err(_) => Ok(None),

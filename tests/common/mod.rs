@@ -151,6 +151,51 @@ impl XDisplay {
         assert!(self.cmd("xdotool").args(["type", "--delay", "60", text]).status().unwrap().success());
     }
 
+    /// Sends key codes through XTest the way a USB scanner does: the physical keys of `code` on
+    /// a US keyboard (Shift held for capitals and symbols), then Enter. The active XKB layout
+    /// decides what characters they make, as on a real PC (`xdotool type` maps characters to
+    /// keys and would hide that).
+    pub fn scan_keycodes(&self, code: &str) {
+        let mut events = Vec::new();
+        for c in code.chars() {
+            let (keycode, shift) = us_keycode(c).unwrap_or_else(|| panic!("no US key for {c:?}"));
+            if shift {
+                events.push(format!("+{SHIFT_L}"));
+            }
+            events.push(format!("+{keycode}"));
+            events.push(format!("-{keycode}"));
+            if shift {
+                events.push(format!("-{SHIFT_L}"));
+            }
+        }
+        events.extend([format!("+{RETURN}"), format!("-{RETURN}")]);
+        self.xtest(&events);
+    }
+
+    /// Presses and releases one X key code (Caps Lock is 66).
+    pub fn tap_keycode(&self, keycode: u8) {
+        self.xtest(&[format!("+{keycode}"), format!("-{keycode}")]);
+    }
+
+    /// Key presses (`+N`) and releases (`-N`) through XTest, 3 ms apart (a scanner's pace).
+    pub fn xtest(&self, events: &[String]) {
+        const SCRIPT: &str = "import sys, time\nfrom Xlib import X, display\nfrom Xlib.ext import xtest\nd = display.Display()\nfor e in sys.argv[1:]:\n    xtest.fake_input(d, X.KeyPress if e[0] == '+' else X.KeyRelease, int(e[1:]))\n    d.sync()\n    time.sleep(0.003)\n";
+        let out = self
+            .cmd("/usr/bin/python3")
+            .arg("-c")
+            .arg(SCRIPT)
+            .args(events)
+            .output()
+            .expect("python3 with python3-xlib (scripts/setup.sh --test)");
+        assert!(out.status.success(), "xtest: {}", String::from_utf8_lossy(&out.stderr));
+    }
+
+    /// Switches the X server's keyboard layout (`ru`, `uz`, `us`).
+    pub fn set_layout(&self, layout: &str) {
+        let ok = self.cmd("setxkbmap").arg(layout).status().expect("setxkbmap (x11-xkb-utils)").success();
+        assert!(ok, "setxkbmap {layout}");
+    }
+
     pub fn key(&self, key: &str) {
         assert!(self.cmd("xdotool").args(["key", key]).status().unwrap().success());
     }
@@ -249,5 +294,32 @@ impl Kiosk {
 impl Drop for Kiosk {
     fn drop(&mut self) {
         let _ = self.cmd(&["db", "stop"]).output();
+    }
+}
+
+/// X key codes of a US keyboard under Xvfb (evdev numbering).
+pub const SHIFT_L: u8 = 50;
+pub const RETURN: u8 = 36;
+pub const CAPS_LOCK: u8 = 66;
+
+/// The X key code that types `c` on a US keyboard, and whether Shift is needed.
+pub fn us_keycode(c: char) -> Option<(u8, bool)> {
+    const ROWS: [(&str, &str, u8); 4] = [
+        ("1234567890-=", "!@#$%^&*()_+", 10),
+        ("qwertyuiop[]", "QWERTYUIOP{}", 24),
+        ("asdfghjkl;'", "ASDFGHJKL:\"", 38),
+        ("zxcvbnm,./", "ZXCVBNM<>?", 52),
+    ];
+    for (plain, shifted, first) in ROWS {
+        if let Some(i) = plain.chars().position(|p| p == c) {
+            return Some((first + i as u8, false));
+        }
+        if let Some(i) = shifted.chars().position(|p| p == c) {
+            return Some((first + i as u8, true));
+        }
+    }
+    match c {
+        ' ' => Some((65, false)),
+        _ => None,
     }
 }

@@ -19,16 +19,18 @@ use models::permissions::{allowed, Action};
 use models::{Error, Product, Role};
 
 use crate::face_link::{FaceLink, FaceUpdate};
-use crate::i18n::{error_text, failed_backup_reason, problem_text, tr, trf, Language, Text};
+use crate::i18n::{error_text, failed_backup_reason, problem_text, role_text, tr, trf, Language, Text};
+use crate::link::{ask, mailbox};
 use crate::screen::admin::{self, Admin};
 use crate::screen::confirm::{self, Confirm};
 use crate::screen::face::{self, FaceScreen};
 use crate::screen::first_run::{self, FirstRun};
 use crate::screen::help::{self, Help};
-use crate::screen::lock::{Health, LastScan, Lock, Problem, SystemStatus};
+use crate::screen::lock::Lock;
 use crate::screen::login::{self, Login};
 use crate::screen::product::{self, Confirmed, Permit, ProductScreen};
-use crate::theme;
+use crate::status::{Health, LastScan, Problem, SystemStatus};
+use crate::theme::{self, Fit};
 
 /// How often the database is asked whether it is there (and retried when it is not).
 const DATABASE_CHECK_EVERY: u32 = 5;
@@ -68,6 +70,8 @@ pub enum Message {
     /// The latest backup runs (of any station), for the lock screen and the failure banner.
     BackupsChecked(Result<Vec<models::backups::BackupRecord>, Error>),
     Tick,
+    /// The texts on screen and where (only with `OMBOR_UI_TEXT_MAP`, for the window tests).
+    TextMap(Vec<(String, iced::Rectangle)>),
     SetLanguage(Language),
     ToggleTheme,
     OpenLogin,
@@ -151,6 +155,7 @@ fn message_kind(message: &Message) -> &'static str {
         Message::DatabaseChecked(_) => "database_checked",
         Message::BackupsChecked(_) => "backups_checked",
         Message::Tick => "tick",
+        Message::TextMap(_) => "text_map",
         Message::SetLanguage(_) | Message::ToggleTheme => "appearance",
         Message::OpenLogin | Message::OpenAdmin | Message::OpenHelp | Message::Logout | Message::DismissError => "navigation",
     }
@@ -186,6 +191,10 @@ pub struct Kiosk {
     latest_backup: Option<Option<models::backups::BackupRecord>>,
     /// Milliseconds from the scanned code to the product card, for the log and the figures.
     pub last_scan_to_card_ms: Option<f64>,
+    /// `OMBOR_UI_TEXT_MAP`: a file that gets every text on screen with its place, so a test in
+    /// the real window can tap what a person sees (a touch screen has no other way in).
+    text_map: Option<std::path::PathBuf>,
+    last_text_map: Vec<(String, iced::Rectangle)>,
 }
 
 impl Kiosk {
@@ -212,6 +221,8 @@ impl Kiosk {
             database_check_in_flight: false,
             latest_backup: None,
             last_scan_to_card_ms: None,
+            text_map: std::env::var_os("OMBOR_UI_TEXT_MAP").map(std::path::PathBuf::from),
+            last_text_map: Vec::new(),
         };
         let boot =
             Task::batch([kiosk.check_database_task(), kiosk.admin_exists_task(), kiosk.session_state_task(), kiosk.check_backups_task()]);
@@ -236,7 +247,7 @@ impl Kiosk {
 
     fn check_database_task(&self) -> Task<Message> {
         let ledger = self.ledger();
-        Task::perform(async move { ledger.send(ledger::Ping).await.unwrap_or_else(|e| Err(mailbox(e))) }, Message::DatabaseChecked)
+        Task::perform(async move { ask(ledger, ledger::Ping).await }, Message::DatabaseChecked)
     }
 
     /// Expires the face confirmation and checks the database: every tick while it is down.
@@ -254,10 +265,7 @@ impl Kiosk {
 
     fn check_backups_task(&self) -> Task<Message> {
         let backup = self.handles.backup.clone();
-        Task::perform(
-            async move { backup.send(actors::backup::ListBackups).await.unwrap_or_else(|e| Err(mailbox(e))) },
-            Message::BackupsChecked,
-        )
+        Task::perform(async move { ask(backup, actors::backup::ListBackups).await }, Message::BackupsChecked)
     }
 
     /// The lock screen's backup line, in the current language.
@@ -268,7 +276,7 @@ impl Kiosk {
 
     fn admin_exists_task(&self) -> Task<Message> {
         let session = self.session();
-        Task::perform(async move { session.send(session::AdminExists).await.unwrap_or_else(|e| Err(mailbox(e))) }, Message::AdminExists)
+        Task::perform(async move { ask(session, session::AdminExists).await }, Message::AdminExists)
     }
 
     fn session_state_task(&self) -> Task<Message> {
@@ -311,7 +319,28 @@ impl Kiosk {
             // The log says what the worker saw, for support and for the window smoke test.
             tracing::info!(screen = self.screen.name(), "screen shown");
         }
+        if self.text_map.is_some() && kind != "text_map" {
+            return Task::batch([task, map_texts()]);
+        }
         task
+    }
+
+    /// Writes the texts on screen and their places to the `OMBOR_UI_TEXT_MAP` file, when they
+    /// changed: one "x y width height text" line each (window pixels), replaced atomically.
+    fn write_text_map(&mut self, texts: Vec<(String, iced::Rectangle)>) {
+        let Some(path) = &self.text_map else { return };
+        if texts == self.last_text_map {
+            return;
+        }
+        let mut out = format!("screen {}\n", self.screen.name());
+        for (t, b) in &texts {
+            out.push_str(&format!("{:.0} {:.0} {:.0} {:.0} {}\n", b.x, b.y, b.width, b.height, t.replace('\n', " ")));
+        }
+        let tmp = path.with_extension("tmp");
+        if std::fs::write(&tmp, out).and_then(|_| std::fs::rename(&tmp, path)).is_err() {
+            tracing::warn!(path = %path.display(), "cannot write the text map");
+        }
+        self.last_text_map = texts;
     }
 
     fn handle(&mut self, message: Message) -> Task<Message> {
@@ -321,16 +350,16 @@ impl Kiosk {
         match message {
             Message::Key(key) => {
                 // Login screens also take a physical keyboard (an admin desk has one); Enter submits.
-                let follow_up = match (&key, &mut self.screen) {
-                    (scanner::Key::Char { ch, .. }, Screen::Login(l)) => {
-                        l.typed(*ch);
+                let follow_up = match (&key, key.text(), &mut self.screen) {
+                    (_, Some(ch), Screen::Login(l)) => {
+                        l.typed(ch);
                         None
                     }
-                    (scanner::Key::Char { ch, .. }, Screen::FirstRun(f)) => {
-                        f.typed(*ch);
+                    (_, Some(ch), Screen::FirstRun(f)) => {
+                        f.typed(ch);
                         None
                     }
-                    (scanner::Key::Enter { .. }, Screen::Login(_)) => Some(Message::Login(login::Message::Submit)),
+                    (scanner::Key::Enter { .. }, _, Screen::Login(_)) => Some(Message::Login(login::Message::Submit)),
                     _ => None,
                 };
                 // Typed or not, the Scanner sees every key: a scan is recognised by its speed.
@@ -425,10 +454,7 @@ impl Kiosk {
                 match l.update(m) {
                     Some(login::Event::Submit { username, password }) => {
                         let session = self.session();
-                        Task::perform(
-                            async move { session.send(session::Login { username, password }).await.unwrap_or_else(|e| Err(mailbox(e))) },
-                            Message::LoggedIn,
-                        )
+                        Task::perform(async move { ask(session, session::Login { username, password }).await }, Message::LoggedIn)
                     }
                     Some(login::Event::Cancel) => {
                         self.screen = match self.resume.take() {
@@ -457,15 +483,16 @@ impl Kiosk {
                         let session = self.session();
                         Task::perform(
                             async move {
-                                let result = session
-                                    .send(session::CreateUser {
+                                let result = ask(
+                                    session,
+                                    session::CreateUser {
                                         auth: None,
                                         username: username.clone(),
                                         password: password.clone(),
                                         role: Role::Admin,
-                                    })
-                                    .await
-                                    .unwrap_or_else(|e| Err(mailbox(e)));
+                                    },
+                                )
+                                .await;
                                 (username, password, result)
                             },
                             |(username, password, result)| Message::AdminCreated { username, password, result },
@@ -478,10 +505,7 @@ impl Kiosk {
                 Ok(_) => {
                     tracing::info!("first admin created from the kiosk");
                     let session = self.session();
-                    Task::perform(
-                        async move { session.send(session::Login { username, password }).await.unwrap_or_else(|e| Err(mailbox(e))) },
-                        Message::LoggedIn,
-                    )
+                    Task::perform(async move { ask(session, session::Login { username, password }).await }, Message::LoggedIn)
                 }
                 Err(e) => {
                     if let Screen::FirstRun(f) = &mut self.screen {
@@ -599,12 +623,16 @@ impl Kiosk {
                 Task::none()
             }
             Message::ToggleTheme => {
-                self.theme = if self.theme == Theme::Dark { Theme::Light } else { Theme::Dark };
+                self.theme = if theme::is_dark(&self.theme) { theme::light() } else { theme::dark() };
                 Task::none()
             }
             Message::DismissError => {
                 self.error = None;
                 self.notice = None;
+                Task::none()
+            }
+            Message::TextMap(texts) => {
+                self.write_text_map(texts);
                 Task::none()
             }
             Message::ShutdownRequested => iced::exit(),
@@ -648,10 +676,7 @@ impl Kiosk {
                 note: None,
             };
             let ledger = self.ledger();
-            return Task::perform(
-                async move { ledger.send(ledger::Post { auth, request }).await.unwrap_or_else(|e| Err(mailbox(e))) },
-                Message::Posted,
-            );
+            return Task::perform(async move { ask(ledger, ledger::Post { auth, request }).await }, Message::Posted);
         }
         let p = &pending.card.product;
         if let Health::Down(why) = &self.status.camera {
@@ -785,22 +810,27 @@ impl Kiosk {
     }
 
     fn draw(&self) -> Element<'_, Message> {
+        // Every screen is laid out for the window it is in (1024×768 up to a portrait 1080×1920).
+        iced::widget::responsive(move |size| self.draw_at(Fit::new(size))).into()
+    }
+
+    fn draw_at(&self, fit: Fit) -> Element<'_, Message> {
         let lang = self.language;
         let body: Element<'_, Message> = match &self.screen {
-            Screen::Lock => self.lock.view(lang, &self.status, Message::OpenHelp),
+            Screen::Lock => self.lock.view(lang, &fit, &self.status, Message::OpenHelp),
             Screen::Product(p) => {
                 let confirmed =
                     self.valid_verification().map(|v| Confirmed { employee_name: v.employee_name.clone(), left: v.remaining() });
-                p.view(lang, &self.permit(), confirmed.as_ref()).map(Message::Product)
+                p.view(lang, &fit, &self.permit(), confirmed.as_ref()).map(Message::Product)
             }
-            Screen::Face(f) => f.view(lang).map(Message::Face),
-            Screen::Confirm(c) => c.view(lang).map(Message::Confirm),
-            Screen::Login(l) => l.view(lang).map(Message::Login),
-            Screen::FirstRun(f) => f.view(lang).map(Message::FirstRun),
-            Screen::Admin(a) => a.view(lang).map(Message::Admin),
-            Screen::Help(h) => h.view(lang).map(Message::Help),
+            Screen::Face(f) => f.view(lang, &fit).map(Message::Face),
+            Screen::Confirm(c) => c.view(lang, &fit).map(Message::Confirm),
+            Screen::Login(l) => l.view(lang, &fit).map(Message::Login),
+            Screen::FirstRun(f) => f.view(lang, &fit).map(Message::FirstRun),
+            Screen::Admin(a) => a.view(lang, &fit).map(Message::Admin),
+            Screen::Help(h) => h.view(lang, &fit).map(Message::Help),
         };
-        let mut page = column![self.header()].spacing(16);
+        let mut page = column![self.header(&fit)].spacing(fit.spacing());
         if let Health::Down(why) = &self.status.database {
             page = page.push(banner(trf(lang, Text::DatabaseDown, &[("reason", &problem_text(lang, why))]), container::danger));
         }
@@ -819,7 +849,10 @@ impl Kiosk {
                     container(
                         row![
                             text(said).size(theme::BODY).width(Length::Fill),
-                            button(text(tr(lang, Text::Close))).on_press(Message::DismissError).padding([12, 20])
+                            button(text(tr(lang, Text::Close)).size(theme::SMALL))
+                                .on_press(Message::DismissError)
+                                .padding([12, 20])
+                                .style(theme::secondary)
                         ]
                         .align_y(Alignment::Center),
                     )
@@ -828,20 +861,15 @@ impl Kiosk {
                 );
             }
         }
-        container(page.push(body)).padding(theme::PADDING).width(Length::Fill).height(Length::Fill).into()
+        container(page.push(body)).padding(fit.padding()).width(Length::Fill).height(Length::Fill).into()
     }
 
-    fn header(&self) -> Element<'_, Message> {
+    fn header(&self, fit: &Fit) -> Element<'_, Message> {
         let lang = self.language;
-        let mut bar = row![
-            column![
-                text(tr(lang, Text::AppTitle)).size(theme::TITLE),
-                text(format!("{}: {}", tr(lang, Text::Station), self.handles.config.general.station)).size(theme::SMALL),
-            ],
-            space::horizontal(),
-        ]
-        .spacing(16)
-        .align_y(Alignment::Center);
+        let compact = fit.compact();
+        let title = text(tr(lang, Text::AppTitle)).size(if compact { 24.0 } else { theme::TITLE });
+        let station = text(format!("{}: {}", tr(lang, Text::Station), self.handles.config.general.station)).size(14.0);
+        let mut bar = row![column![title, station], space::horizontal()].spacing(if compact { 8 } else { 14 }).align_y(Alignment::Center);
         let busy = matches!(self.screen, Screen::Login(_) | Screen::FirstRun(_));
         match &self.auth {
             Some(a) => {
@@ -849,17 +877,24 @@ impl Kiosk {
                 if !matches!(self.screen, Screen::Admin(_)) && admin::has_any_screen(a.role) {
                     bar = bar.push(small_button(tr(lang, Text::AdminMode), Message::OpenAdmin));
                 }
-                bar = bar.push(small_button(tr(lang, Text::LogOut), Message::Logout));
+                bar = bar.push(session_button("⇦", tr(lang, Text::LogOut), Message::Logout));
             }
-            None if !busy => bar = bar.push(small_button(tr(lang, Text::LogIn), Message::OpenLogin)),
+            None if !busy => bar = bar.push(session_button("⇨", tr(lang, Text::LogIn), Message::OpenLogin)),
             None => {}
         }
+        let mut languages = row![].spacing(4);
         for l in Language::ALL {
-            let b = button(text(l.short_name()).size(theme::SMALL)).padding([14, 12]).on_press(Message::SetLanguage(l));
-            bar = bar.push(if l == lang { b.style(button::primary) } else { b.style(button::secondary) });
+            let b = button(container(text(l.short_name()).size(theme::SMALL)).center(Length::Fill))
+                .width(52)
+                .height(theme::MIN_TOUCH)
+                .padding(0)
+                .on_press(Message::SetLanguage(l));
+            languages = languages.push(if l == lang { b.style(theme::primary) } else { b.style(theme::secondary) });
         }
-        let theme_label = if self.theme == Theme::Dark { tr(lang, Text::LightTheme) } else { tr(lang, Text::DarkTheme) };
-        bar.push(small_button(theme_label, Message::ToggleTheme)).into()
+        bar = bar.push(languages);
+        let theme_label = if theme::is_dark(&self.theme) { tr(lang, Text::LightTheme) } else { tr(lang, Text::DarkTheme) };
+        bar = bar.push(small_button(theme_label, Message::ToggleTheme));
+        container(bar).padding([6, 12]).style(theme::header_bar).into()
     }
 
     pub fn subscription(&self) -> Subscription<Message> {
@@ -875,43 +910,67 @@ impl Kiosk {
 }
 
 fn small_button(label: &str, message: Message) -> Element<'_, Message> {
-    button(text(label).size(theme::SMALL)).padding([14, 18]).on_press(message).style(button::secondary).into()
+    button(container(text(label).size(theme::SMALL)).center_y(Length::Fill))
+        .height(theme::MIN_TOUCH)
+        .padding([0, 14])
+        .on_press(message)
+        .style(theme::secondary)
+        .into()
+}
+
+/// Log in / log out: a sideways arrow and the words, never like the IN/OUT movement buttons
+/// (those are big, coloured and point down and up).
+fn session_button<'a>(icon: &'a str, label: &'a str, message: Message) -> Element<'a, Message> {
+    button(row![text(icon).size(theme::BODY), text(label).size(theme::SMALL)].spacing(8).align_y(Alignment::Center).height(Length::Fill))
+        .height(theme::MIN_TOUCH)
+        .padding([0, 14])
+        .on_press(message)
+        .style(theme::secondary)
+        .into()
 }
 
 fn banner<'a>(line: String, style: fn(&Theme) -> container::Style) -> Element<'a, Message> {
     container(text(line).size(theme::BODY)).padding([10, 16]).width(Length::Fill).style(style).into()
 }
 
-pub fn role_text(role: Role) -> Text {
-    match role {
-        Role::Admin => Text::RoleAdmin,
-        Role::Operator => Text::RoleOperator,
-        Role::Viewer => Text::RoleViewer,
-    }
-}
-
-/// The actor is gone (the system is stopping): reported like an unreachable database. Every
-/// screen maps a mailbox error here.
-pub(crate) fn mailbox(e: actix::MailboxError) -> Error {
-    Error::Unavailable(e.to_string())
-}
-
 /// Every key press goes to the Scanner actor, captured by a widget or not: the scanner is a
 /// keyboard, and focus must never decide whether a scan arrives.
 fn keyboard_to_scanner(event: Event, _status: event::Status, _window: iced::window::Id) -> Option<Message> {
-    let Event::Keyboard(keyboard::Event::KeyPressed { key, text, .. }) = event else { return None };
+    let Event::Keyboard(keyboard::Event::KeyPressed { key, physical_key, modifiers, text, .. }) = event else { return None };
     let at = Instant::now();
     match key {
         Key::Named(Named::Enter) => Some(Message::Key(scanner::Key::Enter { at })),
+        Key::Named(Named::Tab) => Some(Message::Key(scanner::Key::Tab { at })),
+        // Shift, Caps Lock, Alt... alone: their effect arrives with the next key's modifiers.
+        Key::Named(_) if text.is_none() && !modifiers.control() && !modifiers.alt() => None,
         _ => {
-            let ch = text.and_then(|t| {
+            let text = text.and_then(|t| {
                 let mut chars = t.chars();
                 let c = chars.next()?;
                 chars.next().is_none().then_some(c)
-            })?;
-            Some(Message::Key(scanner::Key::Char { ch, at }))
+            });
+            // The physical key's W3C name ("KeyQ", "Minus"): the Scanner reads codes from it.
+            let code = match physical_key {
+                keyboard::key::Physical::Code(code) => Some(format!("{code:?}")),
+                keyboard::key::Physical::Unidentified(_) => None,
+            };
+            if text.is_none() && code.is_none() {
+                return None;
+            }
+            let modifiers = scanner::Modifiers { shift: modifiers.shift(), ctrl: modifiers.control(), alt: modifiers.alt() };
+            Some(Message::Key(scanner::Key::Press { code, text, modifiers, at }))
         }
     }
+}
+
+/// Every text visible in the window, with its place.
+fn map_texts() -> Task<Message> {
+    use iced::widget::selector::{find_all, Candidate};
+    find_all(|c: Candidate<'_>| match c {
+        Candidate::Text { content, visible_bounds: Some(b), .. } if !content.trim().is_empty() => Some((content.to_string(), b)),
+        _ => None,
+    })
+    .map(Message::TextMap)
 }
 
 fn scanner_events(addr: &Addr<Scanner>) -> impl futures::Stream<Item = Message> + use<> {

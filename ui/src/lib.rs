@@ -7,7 +7,9 @@ pub mod face_link;
 pub mod format;
 pub mod i18n;
 pub mod labels;
+pub mod link;
 pub mod screen;
+pub mod status;
 pub mod theme;
 pub mod widget;
 

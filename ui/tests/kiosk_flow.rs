@@ -137,7 +137,7 @@ async fn first_run_creates_the_first_admin_on_screen() {
     assert!(matches!(h.kiosk.screen, Screen::FirstRun(_)), "no admin yet: the first-run screen");
     async fn type_text(h: &mut Harness, s: &str) {
         for ch in s.chars() {
-            h.send(Message::Key(actors::scanner::Key::Char { ch, at: std::time::Instant::now() })).await;
+            h.send(Message::Key(actors::scanner::Key::typed(ch, std::time::Instant::now()))).await;
         }
     }
     type_text(&mut h, "boss").await;
@@ -174,7 +174,7 @@ async fn database_down_shows_a_banner_blocks_movements_and_recovers() {
     h.send(Message::SetLanguage(language)).await;
     // The next tick retries at once; the database answers again and the banner goes.
     h.send(Message::Tick).await;
-    assert!(matches!(h.kiosk.status.database, ui::screen::lock::Health::Ok));
+    assert!(matches!(h.kiosk.status.database, ui::status::Health::Ok));
     assert!(h.shows(h.t(Text::In)));
 }
 

@@ -38,7 +38,7 @@ async fn main_screens() {
 
     h.send(Message::OpenLogin).await;
     for ch in "operator".chars() {
-        h.send(Message::Key(actors::scanner::Key::Char { ch, at: std::time::Instant::now() })).await;
+        h.send(Message::Key(actors::scanner::Key::typed(ch, std::time::Instant::now()))).await;
     }
     save(&h, &dir, "03-login");
     h.log_in(Role::Operator).await;

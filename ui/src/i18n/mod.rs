@@ -14,7 +14,7 @@ use models::import::{RowError, RowProblem};
 use models::Error;
 
 use crate::format;
-use crate::screen::lock::Problem;
+use crate::status::Problem;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Language {
@@ -540,6 +540,15 @@ pub fn error_text(lang: Language, e: &Error) -> String {
 }
 
 /// Why the camera gives no picture, in the user's language.
+/// The role's name on screen.
+pub fn role_text(role: models::Role) -> Text {
+    match role {
+        models::Role::Admin => Text::RoleAdmin,
+        models::Role::Operator => Text::RoleOperator,
+        models::Role::Viewer => Text::RoleViewer,
+    }
+}
+
 pub fn camera_problem_text(lang: Language, p: &CameraProblem) -> String {
     match p {
         CameraProblem::NotConfigured => tr(lang, Text::CamNotConfigured).into(),

@@ -2,11 +2,12 @@
 
 use iced::widget::{column, container, row, space, text};
 use iced::{Alignment, Element, Length};
-use models::{Movement, MovementKind, Product};
+use models::{Movement, Product};
 
+use crate::format;
 use crate::i18n::{tr, trf, Language, Text};
-use crate::widget::big_button;
-use crate::{format, theme};
+use crate::theme::{self, Fit};
+use crate::widget::{big_button, movement_mark};
 
 #[derive(Debug, Clone)]
 pub enum Message {
@@ -31,16 +32,17 @@ impl Confirm {
         }
     }
 
-    pub fn view(&self, lang: Language) -> Element<'_, Message> {
+    pub fn view(&self, lang: Language, fit: &Fit) -> Element<'_, Message> {
         let p = &self.product;
-        let kind = match self.movement.kind {
-            MovementKind::In => tr(lang, Text::In),
-            MovementKind::Out => tr(lang, Text::Out),
-        };
         let mut col = column![
-            container(text(format!("✓ {}", tr(lang, Text::Saved))).size(theme::PROMPT)).padding([12, 24]).style(container::success),
-            text(format!("{kind}: {} — {}", format::quantity(lang, self.movement.quantity, &p.unit), p.name)).size(theme::TITLE),
-            text(trf(lang, Text::NewStock, &[("stock", &format::quantity(lang, p.stock, &p.unit))])).size(theme::TITLE),
+            container(text(format!("✓ {}", tr(lang, Text::Saved))).size(fit.prompt())).padding([12, 24]).style(container::success),
+            row![
+                movement_mark(lang, self.movement.kind),
+                text(format!("{} — {}", format::quantity(lang, self.movement.quantity, &p.unit), p.name)).size(fit.title())
+            ]
+            .spacing(16)
+            .align_y(Alignment::Center),
+            text(trf(lang, Text::NewStock, &[("stock", &format::quantity(lang, p.stock, &p.unit))])).size(fit.title()),
             text(trf(
                 lang,
                 Text::SavedBy,
@@ -50,22 +52,20 @@ impl Confirm {
                     ("id", &self.movement.id.to_string())
                 ]
             ))
-            .size(theme::BODY),
+            .size(fit.body()),
         ]
-        .spacing(theme::SPACING)
+        .spacing(fit.spacing())
         .align_x(Alignment::Center);
         if p.is_low() {
             col = col.push(
-                container(
-                    text(trf(lang, Text::LowStockAfter, &[("min", &format::quantity(lang, p.min_stock, &p.unit))])).size(theme::BODY),
-                )
-                .padding(16)
-                .style(container::warning),
+                container(text(trf(lang, Text::LowStockAfter, &[("min", &format::quantity(lang, p.min_stock, &p.unit))])).size(fit.body()))
+                    .padding(16)
+                    .style(container::warning),
             );
         }
         column![
             container(col).center(Length::Fill),
-            row![space::horizontal(), big_button(tr(lang, Text::Done), Some(Message::Done)).width(240)],
+            row![space::horizontal(), big_button(tr(lang, Text::Done), Some(Message::Done)).width(240).style(theme::primary)],
         ]
         .into()
     }

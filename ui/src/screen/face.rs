@@ -7,10 +7,11 @@ use models::MovementKind;
 use rust_decimal::Decimal;
 
 use crate::face_link::{FaceUpdate, Hint};
+use crate::format;
 use crate::i18n::{camera_problem_text, face_problem_text, tr, trf, Language, Text};
-use crate::widget::big_button;
+use crate::theme::{self, Fit};
 use crate::widget::preview::{self, Preview};
-use crate::{format, theme};
+use crate::widget::{big_button, movement_mark};
 
 #[derive(Debug, Clone)]
 pub enum Message {
@@ -75,18 +76,19 @@ impl FaceScreen {
         }
     }
 
-    pub fn view(&self, lang: Language) -> Element<'_, Message> {
-        let kind = match self.kind {
-            MovementKind::In => tr(lang, Text::In),
-            MovementKind::Out => tr(lang, Text::Out),
-        };
-        let summary =
-            text(format!("{kind}: {} — {}", format::quantity(lang, self.quantity, &self.unit), self.product_name)).size(theme::BODY);
+    pub fn view(&self, lang: Language, fit: &Fit) -> Element<'_, Message> {
+        let body = fit.body();
+        let summary = row![
+            movement_mark(lang, self.kind),
+            text(format!("{} — {}", format::quantity(lang, self.quantity, &self.unit), self.product_name)).size(body)
+        ]
+        .spacing(12)
+        .align_y(Alignment::Center);
         let status: Element<'_, Message> = match &self.outcome {
             Outcome::Working => {
                 let needed = self.needed.max(1) as f32;
                 column![
-                    text(tr(lang, hint_text(self.hint))).size(theme::BODY),
+                    text(tr(lang, hint_text(self.hint))).size(body),
                     progress_bar(0.0..=needed, self.done as f32).girth(24),
                     text(format!("{} / {}", self.done, self.needed)).size(theme::SMALL),
                 ]
@@ -94,33 +96,36 @@ impl FaceScreen {
                 .into()
             }
             Outcome::NotRecognised => column![
-                container(text(tr(lang, Text::FaceNotRecognised)).size(theme::BODY)).padding(12).style(container::warning),
-                big_button(tr(lang, Text::TryAgain), Some(Message::Retry)),
+                container(text(tr(lang, Text::FaceNotRecognised)).size(body)).padding(12).style(container::warning),
+                big_button(tr(lang, Text::TryAgain), Some(Message::Retry)).style(theme::primary),
             ]
             .spacing(12)
             .into(),
             Outcome::Failed(why) => column![
-                container(text(trf(lang, Text::FaceFailed, &[("reason", why)])).size(theme::BODY)).padding(12).style(container::danger),
-                big_button(tr(lang, Text::TryAgain), Some(Message::Retry)),
+                container(text(trf(lang, Text::FaceFailed, &[("reason", why)])).size(body)).padding(12).style(container::danger),
+                big_button(tr(lang, Text::TryAgain), Some(Message::Retry)).style(theme::primary),
             ]
             .spacing(12)
             .into(),
         };
+        // The preview takes what the screen leaves: half the width beside the status, or the
+        // whole width above it in portrait; never taller than the room under the header.
+        let room_height = (fit.height - 330.0).max(240.0);
+        let preview_width = if fit.portrait() { fit.inner_width() } else { fit.inner_width() * 0.55 }.min(room_height / 0.75).min(720.0);
+        let preview = preview::view(self.frame.as_ref(), preview_width, tr(lang, Text::WaitingForCamera));
+        let main: Element<'_, Message> = if fit.portrait() {
+            column![preview, container(status).width(Length::Fill)].spacing(fit.spacing()).into()
+        } else {
+            row![preview, container(status).width(Length::Fill).padding([0, 24])].align_y(Alignment::Start).into()
+        };
         column![
-            text(tr(lang, Text::FaceTitle)).size(theme::TITLE),
+            text(tr(lang, Text::FaceTitle)).size(fit.title()),
             summary,
-            row![
-                preview::view(self.frame.as_ref(), 560.0, tr(lang, Text::WaitingForCamera)),
-                container(status).width(Length::Fill).padding([0, 24]),
-            ]
-            .align_y(Alignment::Start),
+            main,
             space::vertical(),
-            row![
-                space::horizontal(),
-                big_button(tr(lang, Text::Cancel), Some(Message::Cancel)).width(260).style(iced::widget::button::secondary)
-            ],
+            row![space::horizontal(), big_button(tr(lang, Text::Cancel), Some(Message::Cancel)).width(260).style(theme::secondary)],
         ]
-        .spacing(theme::SPACING)
+        .spacing(fit.spacing())
         .into()
     }
 }

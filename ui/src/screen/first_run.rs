@@ -1,11 +1,11 @@
 //! First run: no admin exists yet, so the kiosk asks for the first administrator's name and
 //! password (typed twice) before anything else.
 
-use iced::widget::{column, container, row, space, text};
+use iced::widget::{column, container, space, text};
 use iced::{Element, Length};
 
 use crate::i18n::{tr, Language, Text};
-use crate::theme;
+use crate::theme::{self, Fit};
 use crate::widget::big_button;
 use crate::widget::form::{FormMessage, KeyboardForm};
 
@@ -63,22 +63,24 @@ impl FirstRun {
         self.error = Some(why);
     }
 
-    pub fn view(&self, lang: Language) -> Element<'_, Message> {
+    pub fn view(&self, lang: Language, fit: &Fit) -> Element<'_, Message> {
         let mut left = column![
-            text(tr(lang, Text::FirstRunTitle)).size(theme::TITLE),
-            text(tr(lang, Text::FirstRunHint)).size(theme::BODY),
-            self.form.fields_view(lang, Message::Form)
+            text(tr(lang, Text::FirstRunTitle)).size(fit.title()),
+            text(tr(lang, Text::FirstRunHint)).size(fit.body()),
+            self.form.fields_view(lang, fit, Message::Form)
         ]
-        .spacing(16);
+        .spacing(if fit.compact() { 8 } else { 16 });
         if let Some(e) = &self.error {
-            left = left.push(container(text(e).size(theme::BODY)).padding(12).style(container::danger));
+            left = left.push(container(text(e).size(fit.body())).padding(10).style(container::danger));
         }
         left = left.push(
-            row![big_button(tr(lang, Text::CreateAdmin), (!self.busy).then_some(Message::Create)).width(Length::Fill)]
-                .width(Length::Fixed(480.0)),
+            big_button(tr(lang, Text::CreateAdmin), (!self.busy).then_some(Message::Create))
+                .width(Length::Fixed(fit.field_width()))
+                .height(fit.key_height())
+                .style(theme::primary),
         );
-        column![left, space::vertical(), container(self.form.keyboard_view(Message::Form)).center_x(Length::Fill)]
-            .spacing(theme::SPACING)
+        column![left, space::vertical(), container(self.form.keyboard_view(fit, Message::Form)).center_x(Length::Fill)]
+            .spacing(fit.spacing())
             .into()
     }
 }

@@ -6,7 +6,7 @@ use iced::widget::{button, column, container, row, scrollable, space, text};
 use iced::{Element, Length};
 
 use crate::i18n::{tr, Language, Text};
-use crate::theme;
+use crate::theme::{self, Fit};
 
 const GUIDE_UZ: &str = include_str!("../../../docs/guide.uz.md");
 const GUIDE_RU: &str = include_str!("../../../docs/guide.ru.md");
@@ -96,20 +96,24 @@ impl Help {
         }
     }
 
-    pub fn view(&self, lang: Language) -> Element<'_, Message> {
+    pub fn view(&self, lang: Language, fit: &Fit) -> Element<'_, Message> {
         let mut page = column![].spacing(12).padding([0, 16]);
         for b in blocks(lang) {
             page = page.push(match b {
-                Block::Title(t) => text(t).size(theme::TITLE),
-                Block::Heading(t) => text(t).size(theme::BODY + 4.0),
-                Block::Paragraph(t) => text(t).size(theme::BODY),
+                Block::Title(t) => text(t).size(fit.title()),
+                Block::Heading(t) => text(t).size(fit.body() + 4.0),
+                Block::Paragraph(t) => text(t).size(fit.body()),
             });
         }
         column![
             container(scrollable(page).height(Length::Fill)).height(Length::Fill),
             row![
                 space::horizontal(),
-                button(text(tr(lang, Text::Close)).size(theme::BODY)).padding([14, 22]).style(button::secondary).on_press(Message::Close)
+                button(container(text(tr(lang, Text::Close)).size(theme::BODY)).center_y(Length::Fill))
+                    .height(theme::TOUCH_TARGET)
+                    .padding([0, 22])
+                    .style(theme::secondary)
+                    .on_press(Message::Close)
             ],
         ]
         .spacing(theme::SPACING)

@@ -4,44 +4,9 @@
 use iced::widget::{button, column, container, row, text};
 use iced::{Alignment, Element, Length};
 
-use actors::camera::CameraProblem;
-
 use crate::i18n::{problem_text, tr, trf, Language, Text};
-use crate::theme;
-
-#[derive(Debug, Clone, PartialEq)]
-pub enum LastScan {
-    None,
-    /// A code no product has.
-    Unknown(String),
-    Garbled(Text),
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub enum Health {
-    Checking,
-    Ok,
-    /// Broken, and why: kept as a value so that its words follow a language switch.
-    Down(Problem),
-}
-
-/// Why the database or the camera is down.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Problem {
-    Database(models::Error),
-    Camera(CameraProblem),
-    /// This build has no camera support at all.
-    CameraNotInstalled,
-}
-
-/// What the status line of the lock screen reports.
-#[derive(Debug, Clone, PartialEq)]
-pub struct SystemStatus {
-    pub database: Health,
-    pub camera: Health,
-    /// The last backup's time and result, already phrased; `None` = not known in this build.
-    pub last_backup: Option<String>,
-}
+use crate::status::{Health, LastScan, SystemStatus};
+use crate::theme::{self, Fit};
 
 pub struct Lock {
     pub last_scan: LastScan,
@@ -53,9 +18,9 @@ impl Lock {
     }
 
     /// `on_help` opens the worker's guide (the "? Yordam" button).
-    pub fn view<'a, M: Clone + 'a>(&'a self, lang: Language, status: &SystemStatus, on_help: M) -> Element<'a, M> {
+    pub fn view<'a, M: Clone + 'a>(&'a self, lang: Language, fit: &Fit, status: &SystemStatus, on_help: M) -> Element<'a, M> {
         let last: Element<'a, M> = match &self.last_scan {
-            LastScan::None => text(tr(lang, Text::ScanHint)).size(theme::BODY).into(),
+            LastScan::None => text(tr(lang, Text::ScanHint)).size(fit.body()).into(),
             LastScan::Unknown(code) => container(text(trf(lang, Text::UnknownCode, &[("code", code)])).size(theme::BODY))
                 .padding(16)
                 .style(container::warning)
@@ -85,12 +50,18 @@ impl Lock {
         .vertical_spacing(12);
         column![
             container(
-                column![text(tr(lang, Text::ScanPrompt)).size(theme::PROMPT), last].spacing(theme::SPACING).align_x(Alignment::Center)
+                column![text(tr(lang, Text::ScanPrompt)).size(fit.prompt()).align_x(Alignment::Center), last]
+                    .spacing(theme::SPACING)
+                    .align_x(Alignment::Center)
             )
             .center(Length::Fill),
             row![
                 container(statuses).width(Length::Fill),
-                button(text(help_label(lang)).size(theme::BODY)).padding([14, 22]).style(button::secondary).on_press(on_help),
+                button(container(text(help_label(lang)).size(fit.body())).center_y(Length::Fill))
+                    .height(theme::TOUCH_TARGET)
+                    .padding([0, 22])
+                    .style(theme::secondary)
+                    .on_press(on_help),
             ]
             .spacing(theme::SPACING)
             .align_y(Alignment::End),

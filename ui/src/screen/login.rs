@@ -5,7 +5,7 @@ use iced::widget::{column, container, row, space, text};
 use iced::{Alignment, Element, Length};
 
 use crate::i18n::{tr, Language, Text};
-use crate::theme;
+use crate::theme::{self, Fit};
 use crate::widget::big_button;
 use crate::widget::form::{FormMessage, KeyboardForm};
 
@@ -65,22 +65,26 @@ impl Login {
         self.form.focused = 1;
     }
 
-    pub fn view(&self, lang: Language) -> Element<'_, Message> {
-        let mut left = column![text(tr(lang, Text::LoginTitle)).size(theme::TITLE), self.form.fields_view(lang, Message::Form)].spacing(16);
+    pub fn view(&self, lang: Language, fit: &Fit) -> Element<'_, Message> {
+        let mut left = column![text(tr(lang, Text::LoginTitle)).size(fit.title()), self.form.fields_view(lang, fit, Message::Form)]
+            .spacing(if fit.compact() { 8 } else { 16 });
         if let Some(e) = &self.error {
-            left = left.push(container(text(e).size(theme::BODY)).padding(12).style(container::danger));
+            left = left.push(container(text(e).size(fit.body())).padding(10).style(container::danger));
         }
         let submit_label = if self.busy { tr(lang, Text::Checking) } else { tr(lang, Text::LogIn) };
         left = left.push(
             row![
-                big_button(tr(lang, Text::Cancel), Some(Message::Cancel)).style(iced::widget::button::secondary),
-                big_button(submit_label, (!self.busy).then_some(Message::Submit)).width(Length::Fill),
+                big_button(tr(lang, Text::Cancel), Some(Message::Cancel)).height(fit.key_height()).style(theme::secondary),
+                big_button(submit_label, (!self.busy).then_some(Message::Submit))
+                    .width(Length::Fill)
+                    .height(fit.key_height())
+                    .style(theme::primary),
             ]
             .spacing(16)
-            .width(Length::Fixed(480.0)),
+            .width(Length::Fixed(fit.field_width())),
         );
-        column![left, space::vertical(), container(self.form.keyboard_view(Message::Form)).center_x(Length::Fill)]
-            .spacing(theme::SPACING)
+        column![left, space::vertical(), container(self.form.keyboard_view(fit, Message::Form)).center_x(Length::Fill)]
+            .spacing(fit.spacing())
             .align_x(Alignment::Start)
             .into()
     }

@@ -8,10 +8,11 @@ use iced::{Alignment, Element, Length};
 use models::{MovementKind, Product};
 use rust_decimal::Decimal;
 
+use crate::format;
 use crate::i18n::{tr, trf, Language, Text};
+use crate::theme::{self, Fit};
 use crate::widget::keypad::{self, KeypadKey};
-use crate::widget::{big_button, field};
-use crate::{format, theme};
+use crate::widget::{big_button, field, movement_button, movement_mark};
 
 /// Whether the person at the kiosk may record a movement now.
 #[derive(Debug, Clone, PartialEq)]
@@ -110,70 +111,74 @@ impl ProductScreen {
         }
     }
 
-    pub fn view<'a>(&'a self, lang: Language, permit: &Permit, confirmed: Option<&Confirmed>) -> Element<'a, Message> {
+    pub fn view<'a>(&'a self, lang: Language, fit: &Fit, permit: &Permit, confirmed: Option<&Confirmed>) -> Element<'a, Message> {
         let p = &self.product;
-        let mut card = column![
-            text(&p.name).size(theme::TITLE),
-            field(tr(lang, Text::Sku), p.sku.clone()),
-            field(tr(lang, Text::Category), p.category.clone().unwrap_or_else(|| "—".into())),
-            field(tr(lang, Text::Unit), format::unit_name(lang, &p.unit)),
-            field(tr(lang, Text::Stock), format::quantity(lang, p.stock, &p.unit)),
-            field(tr(lang, Text::MinStock), format::quantity(lang, p.min_stock, &p.unit)),
+        let body = fit.body();
+        // The stock, big enough to read from a metre away.
+        let stock = column![
+            text(tr(lang, Text::Stock)).size(theme::SMALL),
+            text(format::quantity(lang, p.stock, &p.unit)).size(if fit.compact() { 52.0 } else { theme::FIGURE }),
         ]
-        .spacing(14)
+        .spacing(2);
+        let mut card = column![
+            text(&p.name).size(fit.title()),
+            stock,
+            field(tr(lang, Text::Sku), p.sku.clone(), body),
+            field(tr(lang, Text::Category), p.category.clone().unwrap_or_else(|| "—".into()), body),
+            field(tr(lang, Text::Unit), format::unit_name(lang, &p.unit), body),
+            field(tr(lang, Text::MinStock), format::quantity(lang, p.min_stock, &p.unit), body),
+        ]
+        .spacing(if fit.compact() { 8 } else { 14 })
         .width(Length::Fill);
         if p.is_low() {
-            card = card.push(container(text(tr(lang, Text::LowStockWarning)).size(theme::BODY)).padding(12).style(container::warning));
+            card = card.push(container(text(tr(lang, Text::LowStockWarning)).size(body)).padding(10).style(container::warning));
         }
         if let Some(c) = confirmed {
             card = card.push(
                 container(
-                    text(trf(lang, Text::FaceStillValid, &[("name", &c.employee_name), ("left", &format::countdown(c.left))]))
-                        .size(theme::BODY),
+                    text(trf(lang, Text::FaceStillValid, &[("name", &c.employee_name), ("left", &format::countdown(c.left))])).size(body),
                 )
-                .padding(12)
+                .padding(10)
                 .style(container::success),
             );
         }
-        let card = container(card).padding(theme::PADDING).style(container::rounded_box).width(Length::FillPortion(1));
+        let card = container(card).padding(fit.padding() + 4.0).style(theme::card).width(Length::Fill);
 
         let action: Element<'a, Message> = match (self.stage, permit) {
-            (_, Permit::ReadOnly) => text(tr(lang, Text::ReadOnlyRole)).size(theme::BODY).into(),
+            (_, Permit::ReadOnly) => text(tr(lang, Text::ReadOnlyRole)).size(body).into(),
             (_, Permit::NeedLogin) => column![
-                text(tr(lang, Text::LoginToRecord)).size(theme::BODY),
-                big_button(tr(lang, Text::LogIn), Some(Message::Login)).width(Length::Fill),
+                text(tr(lang, Text::LoginToRecord)).size(body),
+                big_button(tr(lang, Text::LogIn), Some(Message::Login)).width(Length::Fill).style(theme::primary),
             ]
-            .spacing(theme::SPACING)
+            .spacing(fit.spacing())
             .into(),
-            (_, Permit::Blocked(why)) => container(text(trf(lang, Text::MovementsBlocked, &[("reason", why)])).size(theme::BODY))
+            (_, Permit::Blocked(why)) => container(text(trf(lang, Text::MovementsBlocked, &[("reason", why)])).size(body))
                 .padding(16)
                 .style(container::danger)
                 .into(),
-            (Stage::Card, Permit::Allowed) => column![
-                big_button(tr(lang, Text::In), Some(Message::Choose(MovementKind::In)))
-                    .width(Length::Fill)
-                    .height(120)
-                    .style(iced::widget::button::success),
-                big_button(tr(lang, Text::Out), Some(Message::Choose(MovementKind::Out)))
-                    .width(Length::Fill)
-                    .height(120)
-                    .style(iced::widget::button::danger),
-            ]
-            .spacing(theme::SPACING)
-            .into(),
-            (Stage::Quantity(kind), Permit::Allowed) => self.quantity_view(lang, kind),
+            (Stage::Card, Permit::Allowed) => {
+                let height = if fit.compact() { 104.0 } else { 132.0 };
+                column![
+                    movement_button(lang, MovementKind::In, Some(Message::Choose(MovementKind::In))).width(Length::Fill).height(height),
+                    movement_button(lang, MovementKind::Out, Some(Message::Choose(MovementKind::Out))).width(Length::Fill).height(height),
+                ]
+                .spacing(fit.spacing())
+                .into()
+            }
+            (Stage::Quantity(kind), Permit::Allowed) => self.quantity_view(lang, fit, kind),
         };
-        let close = big_button(tr(lang, Text::Cancel), Some(Message::Close)).width(260).style(iced::widget::button::secondary);
-        column![
-            row![card, container(action).width(Length::FillPortion(1))].spacing(theme::SPACING),
-            space::vertical(),
-            row![space::horizontal(), close],
-        ]
-        .spacing(theme::SPACING)
-        .into()
+        let close = big_button(tr(lang, Text::Cancel), Some(Message::Close)).width(260).style(theme::secondary);
+        let main: Element<'a, Message> = if fit.portrait() {
+            column![card, container(action).width(Length::Fill)].spacing(fit.spacing()).into()
+        } else {
+            row![container(card).width(Length::FillPortion(1)), container(action).width(Length::FillPortion(1))]
+                .spacing(fit.spacing())
+                .into()
+        };
+        column![main, space::vertical(), row![space::horizontal(), close]].spacing(fit.spacing()).into()
     }
 
-    fn quantity_view<'a>(&'a self, lang: Language, kind: MovementKind) -> Element<'a, Message> {
+    fn quantity_view<'a>(&'a self, lang: Language, fit: &Fit, kind: MovementKind) -> Element<'a, Message> {
         let p = &self.product;
         let title = match kind {
             MovementKind::In => tr(lang, Text::QuantityIn),
@@ -185,22 +190,22 @@ impl ProductScreen {
             self.typed.replace('.', if lang == Language::English { "." } else { "," })
         };
         let mut col = column![
-            text(title).size(theme::BODY),
-            container(text(format!("{shown} {}", format::unit_name(lang, &p.unit))).size(theme::PROMPT))
-                .padding([8, 16])
+            row![movement_mark(lang, kind), text(title).size(fit.body())].spacing(12).align_y(Alignment::Center),
+            container(text(format!("{shown} {}", format::unit_name(lang, &p.unit))).size(fit.prompt()))
+                .padding([4, 16])
                 .width(Length::Fill)
                 .style(container::bordered_box),
-            keypad::view(p.unit_decimals > 0, Message::Keypad),
+            keypad::view(fit, p.unit_decimals > 0, Message::Keypad),
         ]
-        .spacing(16)
+        .spacing(if fit.compact() { 10 } else { 16 })
         .align_x(Alignment::Start);
         if let Some(why) = &self.refusal {
-            col = col.push(container(text(why).size(theme::BODY)).padding(12).width(Length::Fill).style(container::danger));
+            col = col.push(container(text(why).size(fit.body())).padding(10).width(Length::Fill).style(container::danger));
         }
         col.push(
             row![
-                big_button(tr(lang, Text::Back), Some(Message::Back)).style(iced::widget::button::secondary),
-                big_button(tr(lang, Text::Continue), Some(Message::Continue)).width(Length::Fill),
+                big_button(tr(lang, Text::Back), Some(Message::Back)).style(theme::secondary),
+                big_button(tr(lang, Text::Continue), Some(Message::Continue)).width(Length::Fill).style(theme::primary),
             ]
             .spacing(16),
         )

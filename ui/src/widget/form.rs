@@ -1,12 +1,12 @@
-//! A few text fields typed on the on-screen keyboard (login, first admin, admin forms):
-//! tap a field to choose it, then tap keys.
+//! A few text fields typed on the on-screen keyboard (login, first admin): tap a field to
+//! choose it, then tap keys. A physical keyboard types into the chosen field too.
 
-use iced::widget::{button, column, container, text};
-use iced::{Element, Length};
+use iced::widget::{button, column, container, row, text};
+use iced::{Alignment, Element, Length};
 
-use super::keyboard::{self, KeyboardKey};
+use super::keyboard::{KeyboardKey, Keys};
 use crate::i18n::{tr, Language, Text};
-use crate::theme;
+use crate::theme::{self, Fit};
 
 #[derive(Debug, Clone)]
 pub struct Field {
@@ -25,7 +25,7 @@ pub enum FormMessage {
 pub struct KeyboardForm {
     pub fields: Vec<Field>,
     pub focused: usize,
-    shift: bool,
+    keys: Keys,
 }
 
 impl KeyboardForm {
@@ -33,7 +33,7 @@ impl KeyboardForm {
         KeyboardForm {
             fields: fields.iter().map(|(label, secret)| Field { label: *label, value: String::new(), secret: *secret }).collect(),
             focused: 0,
-            shift: false,
+            keys: Keys::default(),
         }
     }
 
@@ -46,40 +46,52 @@ impl KeyboardForm {
             FormMessage::Focus(i) => self.focused = i.min(self.fields.len().saturating_sub(1)),
             FormMessage::Key(k) => {
                 if let Some(f) = self.fields.get_mut(self.focused) {
-                    keyboard::apply(&mut f.value, k, &mut self.shift);
+                    self.keys.apply(&mut f.value, k);
                 }
             }
         }
     }
 
-    /// A character from a physical keyboard (an admin desk has one).
+    /// A character from a physical keyboard (an admin desk has one); Backspace is '\u{8}'.
     pub fn typed(&mut self, ch: char) {
         if let Some(f) = self.fields.get_mut(self.focused) {
-            if !ch.is_control() && f.value.chars().count() < 128 {
+            if ch == '\u{8}' {
+                f.value.pop();
+            } else if !ch.is_control() && f.value.chars().count() < 128 {
                 f.value.push(ch);
             }
         }
     }
 
-    pub fn fields_view<'a, M: Clone + 'a>(&'a self, lang: Language, on: impl Fn(FormMessage) -> M + Copy + 'a) -> Element<'a, M> {
-        let mut col = column![].spacing(12);
+    /// The fields, label beside the field on a short screen (above it on a tall one).
+    pub fn fields_view<'a, M: Clone + 'a>(
+        &'a self,
+        lang: Language,
+        fit: &Fit,
+        on: impl Fn(FormMessage) -> M + Copy + 'a,
+    ) -> Element<'a, M> {
+        let mut col = column![].spacing(if fit.compact() { 8 } else { 12 });
+        let height = fit.key_height().max(theme::MIN_TOUCH);
         for (i, f) in self.fields.iter().enumerate() {
             let shown = if f.secret { "•".repeat(f.value.chars().count()) } else { f.value.clone() };
             let focused = i == self.focused;
             let cursor = if focused { "│" } else { "" };
-            col = col.push(text(tr(lang, f.label)).size(theme::SMALL));
-            col = col.push(
-                button(container(text(format!("{shown}{cursor}")).size(theme::BODY)).center_y(Length::Fill))
-                    .width(Length::Fixed(480.0))
-                    .height(theme::TOUCH_TARGET)
-                    .style(move |t, s| if focused { button::primary(t, s) } else { button::secondary(t, s) })
-                    .on_press(on(FormMessage::Focus(i))),
-            );
+            let field = button(container(text(format!("{shown}{cursor}")).size(fit.body())).center_y(Length::Fill))
+                .width(Length::Fixed(fit.field_width()))
+                .height(height)
+                .style(move |t, s| if focused { theme::primary(t, s) } else { theme::key(t, s) })
+                .on_press(on(FormMessage::Focus(i)));
+            let label = text(tr(lang, f.label)).size(theme::SMALL);
+            if fit.compact() && !fit.portrait() {
+                col = col.push(row![label.width(Length::Fixed(220.0)), field].spacing(12).align_y(Alignment::Center));
+            } else {
+                col = col.push(column![label, field].spacing(4));
+            }
         }
         col.into()
     }
 
-    pub fn keyboard_view<'a, M: Clone + 'a>(&'a self, on: impl Fn(FormMessage) -> M + 'a) -> Element<'a, M> {
-        keyboard::view(self.shift, move |k| on(FormMessage::Key(k)))
+    pub fn keyboard_view<'a, M: Clone + 'a>(&'a self, fit: &Fit, on: impl Fn(FormMessage) -> M + 'a) -> Element<'a, M> {
+        self.keys.view(fit, false, move |k| on(FormMessage::Key(k)))
     }
 }

@@ -4,7 +4,7 @@ use iced::widget::{column, row};
 use iced::{Element, Length};
 
 use super::big_button;
-use crate::theme;
+use crate::theme::{self, Fit};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum KeypadKey {
@@ -45,20 +45,23 @@ pub fn apply(value: &mut String, key: KeypadKey, decimals: u32) {
     }
 }
 
-pub fn view<'a, M: Clone + 'a>(allow_point: bool, on_key: impl Fn(KeypadKey) -> M) -> Element<'a, M> {
-    let key =
-        |label: &'a str, k: KeypadKey, enabled: bool| big_button(label, enabled.then(|| on_key(k))).width(Length::Fixed(theme::KEY_WIDTH));
+pub fn view<'a, M: Clone + 'a>(fit: &Fit, allow_point: bool, on_key: impl Fn(KeypadKey) -> M) -> Element<'a, M> {
+    let height = if fit.height < 900.0 { 58.0 } else { theme::TOUCH_TARGET };
+    let key = |label: &'a str, k: KeypadKey, enabled: bool| {
+        big_button(label, enabled.then(|| on_key(k))).width(Length::Fixed(theme::KEY_WIDTH)).height(height).style(theme::key)
+    };
     let digit = |d: u8| {
         const LABELS: [&str; 10] = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"];
         key(LABELS[d as usize], KeypadKey::Digit(d), true)
     };
+    let gap = if fit.height < 900.0 { 8.0 } else { theme::KEY_GAP };
     column![
-        row![digit(7), digit(8), digit(9)].spacing(theme::KEY_GAP),
-        row![digit(4), digit(5), digit(6)].spacing(theme::KEY_GAP),
-        row![digit(1), digit(2), digit(3)].spacing(theme::KEY_GAP),
-        row![key(",", KeypadKey::Point, allow_point), digit(0), key("⌫", KeypadKey::Backspace, true)].spacing(theme::KEY_GAP),
+        row![digit(7), digit(8), digit(9)].spacing(gap),
+        row![digit(4), digit(5), digit(6)].spacing(gap),
+        row![digit(1), digit(2), digit(3)].spacing(gap),
+        row![key(",", KeypadKey::Point, allow_point), digit(0), key("⌫", KeypadKey::Backspace, true)].spacing(gap),
     ]
-    .spacing(theme::KEY_GAP)
+    .spacing(gap)
     .into()
 }
 

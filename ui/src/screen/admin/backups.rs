@@ -5,16 +5,16 @@
 //! switch; the live database is kept as a dated copy). Afterwards the kiosk logs out: every
 //! screen's data and the session belong to the replaced database.
 
-use actors::backup::{BackupNow, ListBackupFiles, ListBackups, RestoreBackup};
-use actors::session::AuthContext;
-use actors::Handles;
+use crate::link::backup::{BackupNow, ListBackupFiles, ListBackups, RestoreBackup};
+use crate::link::AuthContext;
+use crate::link::Handles;
 use iced::widget::{button, column, container, row, scrollable, text};
 use iced::{Element, Length, Task};
 use models::backups::{BackupFile, BackupRecord, ChecksumState};
 use models::Error;
 
-use crate::app::mailbox;
 use crate::i18n::{backup_problem_text, backup_run_error_text, error_text, tr, trf, Language, Text};
+use crate::link::{ask, mailbox};
 use crate::{format, theme};
 
 #[derive(Debug, Clone)]
@@ -67,7 +67,7 @@ impl Backups {
 
     pub fn load(&mut self) -> Task<Message> {
         let backup = self.handles.backup.clone();
-        let runs = Task::perform(async move { backup.send(ListBackups).await.unwrap_or_else(|e| Err(mailbox(e))) }, Message::Loaded);
+        let runs = Task::perform(async move { ask(backup, ListBackups).await }, Message::Loaded);
         let backup = self.handles.backup.clone();
         let files = Task::perform(async move { backup.send(ListBackupFiles).await.unwrap_or_default() }, Message::FilesLoaded);
         Task::batch([runs, files])
@@ -196,11 +196,11 @@ impl Backups {
                         row![
                             button(text(tr(lang, Text::RestoreYes)).size(theme::BODY))
                                 .padding([14, 22])
-                                .style(button::danger)
+                                .style(theme::danger)
                                 .on_press(Message::ConfirmRestore),
                             button(text(tr(lang, Text::Cancel)).size(theme::BODY))
                                 .padding([14, 22])
-                                .style(button::secondary)
+                                .style(theme::secondary)
                                 .on_press(Message::CancelRestore),
                         ]
                         .spacing(12),
@@ -222,7 +222,7 @@ impl Backups {
                     text(state).size(theme::SMALL).width(Length::FillPortion(3)),
                     button(text(tr(lang, Text::Restore)).size(theme::BODY))
                         .padding([12, 20])
-                        .style(button::secondary)
+                        .style(theme::secondary)
                         .on_press_maybe((idle && !damaged).then(|| Message::AskRestore(f.file.clone()))),
                 ]
                 .spacing(12)

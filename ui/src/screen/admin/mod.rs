@@ -7,15 +7,17 @@ pub mod products;
 pub mod reports;
 mod stock_list;
 
-use actors::session::AuthContext;
-use actors::Handles;
-use iced::widget::{button, column, row, space, text};
-use iced::{Element, Task};
+use crate::link::AuthContext;
+use crate::link::Handles;
+use iced::widget::{button, column, container, row, space, text};
+use iced::{Element, Length, Task};
 use models::permissions::{allowed, Action};
 use models::Role;
 
 use crate::i18n::{tr, Language, Text};
-use crate::theme;
+use crate::theme::{self, Fit};
+use crate::widget::keyboard::{KeyboardKey, Keys};
+use crate::widget::keypad::{self, KeypadKey};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Tab {
@@ -61,10 +63,22 @@ pub fn has_any_screen(role: Role) -> bool {
     !tabs_for(role).is_empty()
 }
 
+/// A text field of a tab that the on-screen keyboard types into.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Field {
+    Products(products::Field),
+    People(people::Field),
+    Reports(reports::Field),
+}
+
 #[derive(Debug, Clone)]
 pub enum Message {
     Open(Tab),
     Close,
+    /// A key of the on-screen keyboard (into the field last tapped).
+    Keyboard(KeyboardKey),
+    /// A key of the numeric pad (a number field).
+    Keypad(KeypadKey),
     Products(products::Message),
     Reports(reports::Message),
     People(people::Message),
@@ -85,6 +99,9 @@ pub struct Admin {
     reports: reports::Reports,
     people: people::People,
     backups: backups::Backups,
+    /// The field the on-screen keyboard types into (None: the keyboard is hidden).
+    typing: Option<Field>,
+    keys: Keys,
 }
 
 impl Admin {
@@ -97,6 +114,8 @@ impl Admin {
             backups: backups::Backups::new(handles.clone(), auth.clone()),
             auth,
             tab,
+            typing: None,
+            keys: Keys::default(),
         };
         let task = admin.open(tab);
         (admin, task)
@@ -107,6 +126,7 @@ impl Admin {
             return Task::none();
         }
         self.tab = tab;
+        self.typing = None;
         match tab {
             Tab::Products => self.products.open().map(Message::Products),
             Tab::Reports => self.reports.load().map(Message::Reports),
@@ -120,6 +140,20 @@ impl Admin {
         match message {
             Message::Open(tab) => (self.open(tab), None),
             Message::Close => (Task::none(), Some(Event::Close)),
+            Message::Products(products::Message::Focus(f)) => self.focus(Field::Products(f)),
+            Message::People(people::Message::Focus(f)) => self.focus(Field::People(f)),
+            Message::Reports(reports::Message::Focus(f)) => self.focus(Field::Reports(f)),
+            Message::Keyboard(KeyboardKey::Hide) => {
+                self.typing = None;
+                (Task::none(), None)
+            }
+            Message::Keyboard(key) => {
+                let mut keys = self.keys;
+                let task = self.edit(lang, |value| keys.apply(value, key));
+                self.keys = keys;
+                (task, None)
+            }
+            Message::Keypad(key) => (self.edit(lang, |value| keypad::apply(value, key, 3)), None),
             Message::Products(m) => (self.products.update(m, lang).map(Message::Products), None),
             Message::Reports(m) => (self.reports.update(m, lang).map(Message::Reports), None),
             Message::People(m) => (self.people.update(m, lang).map(Message::People), None),
@@ -130,28 +164,92 @@ impl Admin {
         }
     }
 
+    fn focus(&mut self, field: Field) -> (Task<Message>, Option<Event>) {
+        self.typing = Some(field);
+        (Task::none(), None)
+    }
+
+    /// Is the on-screen keyboard open (a field was tapped)?
+    pub fn typing(&self) -> bool {
+        self.typing.is_some()
+    }
+
+    /// Edits the chosen field's text the way its own input would (a search still searches).
+    fn edit(&mut self, lang: Language, change: impl FnOnce(&mut String)) -> Task<Message> {
+        let Some(field) = self.typing else { return Task::none() };
+        let value = match field {
+            Field::Products(f) => self.products.value(f),
+            Field::People(f) => self.people.value(f),
+            Field::Reports(f) => self.reports.value(f),
+        };
+        let Some(mut value) = value else {
+            // The field has gone (its form closed): nothing to type into.
+            self.typing = None;
+            return Task::none();
+        };
+        change(&mut value);
+        match field {
+            Field::Products(f) => self.products.update(f.input(value), lang).map(Message::Products),
+            Field::People(f) => self.people.update(f.input(value), lang).map(Message::People),
+            Field::Reports(f) => self.reports.update(f.input(value), lang).map(Message::Reports),
+        }
+    }
+
     /// Camera and recognizer reports while admin mode is open (enrolment progress).
     pub fn face_update(&mut self, update: &crate::face_link::FaceUpdate, lang: Language) -> Task<Message> {
         self.people.face_update(update, lang).map(Message::People)
     }
 
-    pub fn view(&self, lang: Language) -> Element<'_, Message> {
+    pub fn view(&self, lang: Language, fit: &Fit) -> Element<'_, Message> {
+        let size = if fit.compact() { theme::SMALL } else { theme::BODY };
+        let tab_button = |label: &str, on: Message, chosen: bool| {
+            button(container(text(label.to_string()).size(size)).center_y(Length::Fill))
+                .height(theme::MIN_TOUCH)
+                .padding([0, if fit.compact() { 14 } else { 22 }])
+                .style(if chosen { theme::primary } else { theme::secondary })
+                .on_press(on)
+        };
         let mut tabs = row![].spacing(8);
         for tab in tabs_for(self.auth.role) {
-            let b = button(text(tr(lang, tab.label())).size(theme::BODY)).padding([14, 22]).on_press(Message::Open(tab));
-            tabs = tabs.push(if tab == self.tab { b.style(button::primary) } else { b.style(button::secondary) });
+            tabs = tabs.push(tab_button(tr(lang, tab.label()), Message::Open(tab), tab == self.tab));
         }
         tabs = tabs.push(space::horizontal());
-        tabs = tabs.push(
-            button(text(tr(lang, Text::BackToKiosk)).size(theme::BODY)).padding([14, 22]).style(button::secondary).on_press(Message::Close),
-        );
+        tabs = tabs.push(tab_button(tr(lang, Text::BackToKiosk), Message::Close, false));
+        let active = |f: Field| self.typing == Some(f);
+        let products = [products::Field::Search, products::Field::NewCategory, products::Field::Rename, products::Field::ImportPath]
+            .into_iter()
+            .chain((0..5).map(products::Field::Form))
+            .find(|f| active(Field::Products(*f)));
+        let people =
+            [people::Field::Username, people::Field::Password, people::Field::EmployeeName].into_iter().find(|f| active(Field::People(*f)));
+        let reports = [reports::Field::Reason].into_iter().find(|f| active(Field::Reports(*f)));
         let body = match self.tab {
-            Tab::Products => self.products.view(lang).map(Message::Products),
-            Tab::Reports => self.reports.view(lang).map(Message::Reports),
-            Tab::Users => self.people.users_view(lang).map(Message::People),
-            Tab::Employees => self.people.employees_view(lang).map(Message::People),
+            Tab::Products => self.products.view(lang, fit, products).map(Message::Products),
+            Tab::Reports => self.reports.view(lang, reports).map(Message::Reports),
+            Tab::Users => self.people.users_view(lang, people).map(Message::People),
+            Tab::Employees => self.people.employees_view(lang, people).map(Message::People),
             Tab::Backups => self.backups.view(lang).map(Message::Backups),
         };
-        column![tabs, body].spacing(theme::SPACING).into()
+        let mut page = column![tabs.wrap().vertical_spacing(8), container(body).height(Length::Fill)].spacing(fit.spacing());
+        if let Some(field) = self.typing {
+            let number = matches!(field, Field::Products(f) if f.is_number());
+            let keys: Element<'_, Message> = if number {
+                row![
+                    keypad::view(fit, true, Message::Keypad),
+                    button(container(text("⌨↓").size(theme::BODY)).center(Length::Fill))
+                        .width(110)
+                        .height(theme::MIN_TOUCH)
+                        .style(theme::key)
+                        .on_press(Message::Keyboard(KeyboardKey::Hide))
+                ]
+                .spacing(theme::KEY_GAP)
+                .align_y(iced::Alignment::End)
+                .into()
+            } else {
+                self.keys.view(fit, true, Message::Keyboard)
+            };
+            page = page.push(container(keys).center_x(Length::Fill));
+        }
+        page.into()
     }
 }

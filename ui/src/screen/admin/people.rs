@@ -1,21 +1,43 @@
 //! Users and employees tabs (admin only): add, change role, disable, reset a password; add
 //! and deactivate employees. Face enrolment waits for the face actors (see `face_link`).
 
-use actors::session::{self, AuthContext};
-use actors::{ledger, Handles};
+use crate::link::{ledger, Handles};
+use crate::link::{session, AuthContext};
 use iced::widget::{button, column, container, progress_bar, row, scrollable, space, text, text_input};
 use iced::{Alignment, Element, Length, Task};
 use models::permissions::{allowed, Action};
 use models::{Employee, Error, Role, User};
 
-use crate::app::{mailbox, role_text};
 use crate::face_link::{FaceLink, FaceUpdate};
-use crate::i18n::{camera_problem_text, error_text, face_problem_text, tr, trf, Language, Text};
+use crate::i18n::{camera_problem_text, error_text, face_problem_text, role_text, tr, trf, Language, Text};
+use crate::link::ask;
 use crate::widget::preview::{self, Preview};
+use crate::widget::touch_field;
 use crate::{format, theme};
+
+/// The tabs' text fields, for the on-screen keyboard.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Field {
+    Username,
+    Password,
+    EmployeeName,
+}
+
+impl Field {
+    /// The message the field's own input sends with its new text.
+    pub fn input(self, value: String) -> Message {
+        match self {
+            Field::Username => Message::NewUsername(value),
+            Field::Password => Message::NewPassword(value),
+            Field::EmployeeName => Message::NewEmployee(value),
+        }
+    }
+}
 
 #[derive(Debug, Clone)]
 pub enum Message {
+    /// A field was tapped: the on-screen keyboard types into it (admin mode handles it).
+    Focus(Field),
     Users(Result<Vec<User>, Error>),
     Employees(Result<Vec<Employee>, Error>),
     NewUsername(String),
@@ -101,30 +123,38 @@ impl People {
 
     pub fn load_users(&self) -> Task<Message> {
         let (s, auth) = (self.handles.session.clone(), self.auth.clone());
-        Task::perform(async move { s.send(session::Users { auth }).await.unwrap_or_else(|e| Err(mailbox(e))) }, Message::Users)
+        Task::perform(async move { ask(s, session::Users { auth }).await }, Message::Users)
     }
 
     pub fn load_employees(&self) -> Task<Message> {
         let (l, auth) = (self.handles.ledger.clone(), self.auth.clone());
-        Task::perform(async move { l.send(ledger::Employees { auth }).await.unwrap_or_else(|e| Err(mailbox(e))) }, Message::Employees)
+        Task::perform(async move { ask(l, ledger::Employees { auth }).await }, Message::Employees)
     }
 
     fn change_user(&self, username: String, new_password: Option<String>, role: Option<Role>, active: Option<bool>) -> Task<Message> {
         let (s, auth) = (self.handles.session.clone(), self.auth.clone());
         Task::perform(
-            async move {
-                s.send(session::ChangeUser { auth, username, new_password, role, active })
-                    .await
-                    .unwrap_or_else(|e| Err(mailbox(e)))
-                    .map(|_| ())
-            },
+            async move { ask(s, session::ChangeUser { auth, username, new_password, role, active }).await.map(|_| ()) },
             Message::Done,
         )
     }
 
+    /// What a field holds now.
+    pub fn value(&self, field: Field) -> Option<String> {
+        Some(match field {
+            Field::Username => self.username.clone(),
+            Field::Password => self.password.clone(),
+            Field::EmployeeName => self.employee_name.clone(),
+        })
+    }
+
     pub fn update(&mut self, message: Message, lang: Language) -> Task<Message> {
+        if let Message::Focus(_) = message {
+            return Task::none();
+        }
         self.error = None;
         match message {
+            Message::Focus(_) => Task::none(),
             Message::Users(Ok(u)) => {
                 self.users = u;
                 Task::none()
@@ -154,12 +184,7 @@ impl People {
                 let (username, password, role) = (self.username.trim().to_string(), self.password.clone(), self.role);
                 self.password.clear();
                 Task::perform(
-                    async move {
-                        s.send(session::CreateUser { auth: Some(auth), username, password, role })
-                            .await
-                            .unwrap_or_else(|e| Err(mailbox(e)))
-                            .map(|_| ())
-                    },
+                    async move { ask(s, session::CreateUser { auth: Some(auth), username, password, role }).await.map(|_| ()) },
                     Message::Done,
                 )
             }
@@ -185,10 +210,7 @@ impl People {
             Message::AddEmployee => {
                 let (l, auth, full_name) = (self.handles.ledger.clone(), self.auth.clone(), self.employee_name.trim().to_string());
                 self.employee_name.clear();
-                Task::perform(
-                    async move { l.send(ledger::AddEmployee { auth, full_name }).await.unwrap_or_else(|e| Err(mailbox(e))).map(|_| ()) },
-                    Message::Done,
-                )
+                Task::perform(async move { ask(l, ledger::AddEmployee { auth, full_name }).await.map(|_| ()) }, Message::Done)
             }
             Message::Enrol(employee_id) => {
                 self.notice = None;
@@ -203,12 +225,7 @@ impl People {
             }
             Message::Deactivate(employee_id) => {
                 let (l, auth) = (self.handles.ledger.clone(), self.auth.clone());
-                Task::perform(
-                    async move {
-                        l.send(ledger::DeactivateEmployee { auth, employee_id }).await.unwrap_or_else(|e| Err(mailbox(e))).map(|_| ())
-                    },
-                    Message::Done,
-                )
+                Task::perform(async move { ask(l, ledger::DeactivateEmployee { auth, employee_id }).await.map(|_| ()) }, Message::Done)
             }
         }
     }
@@ -224,22 +241,28 @@ impl People {
         col.into()
     }
 
-    pub fn users_view(&self, lang: Language) -> Element<'_, Message> {
+    pub fn users_view(&self, lang: Language, active: Option<Field>) -> Element<'_, Message> {
         let role_button = |r: Role, current: Role, on: Message| {
             let b = button(text(tr(lang, role_text(r))).size(theme::SMALL)).padding([12, 14]).on_press(on);
             if r == current {
-                b.style(button::primary)
+                b.style(theme::primary)
             } else {
-                b.style(button::secondary)
+                b.style(theme::secondary)
             }
         };
         let mut add = row![
-            text_input(tr(lang, Text::Username), &self.username).on_input(Message::NewUsername).padding(12).width(Length::Fixed(220.0)),
-            text_input(tr(lang, Text::Password), &self.password)
-                .on_input(Message::NewPassword)
-                .secure(true)
-                .padding(12)
-                .width(Length::Fixed(220.0)),
+            container(touch_field(
+                text_input(tr(lang, Text::Username), &self.username).on_input(Message::NewUsername).padding(12),
+                active == Some(Field::Username),
+                Message::Focus(Field::Username)
+            ))
+            .width(Length::Fixed(220.0)),
+            container(touch_field(
+                text_input(tr(lang, Text::Password), &self.password).on_input(Message::NewPassword).secure(true).padding(12),
+                active == Some(Field::Password),
+                Message::Focus(Field::Password)
+            ))
+            .width(Length::Fixed(220.0)),
         ]
         .spacing(8)
         .align_y(Alignment::Center);
@@ -257,18 +280,18 @@ impl People {
             line = line.push(
                 button(text(tr(lang, Text::ResetPassword)).size(theme::SMALL))
                     .padding([12, 14])
-                    .style(button::secondary)
+                    .style(theme::secondary)
                     .on_press(Message::ResetPassword(u.username.clone())),
             );
             line = line.push(if u.active {
                 button(text(tr(lang, Text::Disable)).size(theme::SMALL))
                     .padding([12, 14])
-                    .style(button::danger)
+                    .style(theme::danger)
                     .on_press(Message::SetActive(u.username.clone(), false))
             } else {
                 button(text(tr(lang, Text::Enable)).size(theme::SMALL))
                     .padding([12, 14])
-                    .style(button::success)
+                    .style(theme::primary)
                     .on_press(Message::SetActive(u.username.clone(), true))
             });
             table = table.push(line);
@@ -278,12 +301,14 @@ impl People {
             .into()
     }
 
-    pub fn employees_view(&self, lang: Language) -> Element<'_, Message> {
+    pub fn employees_view(&self, lang: Language, active: Option<Field>) -> Element<'_, Message> {
         let add = row![
-            text_input(tr(lang, Text::FullName), &self.employee_name)
-                .on_input(Message::NewEmployee)
-                .padding(12)
-                .width(Length::Fixed(360.0)),
+            container(touch_field(
+                text_input(tr(lang, Text::FullName), &self.employee_name).on_input(Message::NewEmployee).padding(12),
+                active == Some(Field::EmployeeName),
+                Message::Focus(Field::EmployeeName)
+            ))
+            .width(Length::Fixed(360.0)),
             button(text(tr(lang, Text::AddEmployee))).padding([14, 18]).on_press(Message::AddEmployee),
         ]
         .spacing(8);
@@ -307,10 +332,10 @@ impl People {
             line = line.push(if e.active {
                 button(text(tr(lang, Text::Deactivate)).size(theme::SMALL))
                     .padding([12, 14])
-                    .style(button::danger)
+                    .style(theme::danger)
                     .on_press(Message::Deactivate(e.id))
             } else {
-                button(text(tr(lang, Text::Inactive)).size(theme::SMALL)).padding([12, 14]).style(button::secondary)
+                button(text(tr(lang, Text::Inactive)).size(theme::SMALL)).padding([12, 14]).style(theme::secondary)
             });
             table = table.push(line);
         }
@@ -325,7 +350,7 @@ impl People {
                             text(trf(lang, Text::Enrolling, &[("name", &name)])).size(theme::BODY),
                             progress_bar(0.0..=en.needed.max(1) as f32, en.done as f32).girth(20),
                             text(format!("{} / {}", en.done, en.needed)).size(theme::SMALL),
-                            button(text(tr(lang, Text::Cancel))).padding([12, 18]).style(button::secondary).on_press(Message::CancelEnrol),
+                            button(text(tr(lang, Text::Cancel))).padding([12, 18]).style(theme::secondary).on_press(Message::CancelEnrol),
                         ]
                         .spacing(12)
                         .width(Length::Fill),

@@ -5,9 +5,9 @@
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
-use actors::ledger;
-use actors::session::AuthContext;
-use actors::Handles;
+use crate::link::ledger;
+use crate::link::AuthContext;
+use crate::link::Handles;
 use iced::widget::{button, column, container, row, scrollable, space, text, text_input};
 use iced::{Alignment, Element, Length, Task};
 use models::import::ImportReport;
@@ -17,10 +17,11 @@ use models::{Category, Error, Product};
 use rust_decimal::Decimal;
 
 use super::stock_list::{self, PAGE};
-use crate::app::mailbox;
 use crate::i18n::{error_text, row_error_text, tr, trf, Language, Text};
 use crate::labels::{Label, Sheet};
-use crate::theme;
+use crate::link::ask;
+use crate::theme::{self, Fit};
+use crate::widget::touch_field;
 
 /// Row errors of a refused import shown on screen (the rest are counted).
 const IMPORT_ERRORS_SHOWN: usize = 8;
@@ -34,8 +35,39 @@ pub enum Panel {
     Import,
 }
 
+/// The tab's text fields, for the on-screen keyboard.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Field {
+    Search,
+    /// The product form's fields: sku, qr code, name, unit, min stock.
+    Form(usize),
+    NewCategory,
+    Rename,
+    ImportPath,
+}
+
+impl Field {
+    /// Typed on the numeric pad.
+    pub fn is_number(self) -> bool {
+        self == Field::Form(4)
+    }
+
+    /// The message the field's own input sends with its new text.
+    pub fn input(self, value: String) -> Message {
+        match self {
+            Field::Search => Message::Search(value),
+            Field::Form(i) => Message::Field(i, value),
+            Field::NewCategory => Message::NewCategoryName(value),
+            Field::Rename => Message::RenameText(value),
+            Field::ImportPath => Message::ImportPath(value),
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub enum Message {
+    /// A field was tapped: the on-screen keyboard types into it (admin mode handles it).
+    Focus(Field),
     Search(String),
     Page(i64),
     /// The answer to load request number .0.
@@ -149,17 +181,12 @@ impl Products {
             ..Default::default()
         };
         let (ledger, auth, request) = (self.handles.ledger.clone(), self.auth.clone(), self.request);
-        Task::perform(async move { ledger.send(ledger::Products { auth, query }).await.unwrap_or_else(|e| Err(mailbox(e))) }, move |r| {
-            Message::Loaded(request, r)
-        })
+        Task::perform(async move { ask(ledger, ledger::Products { auth, query }).await }, move |r| Message::Loaded(request, r))
     }
 
     fn load_categories(&self) -> Task<Message> {
         let (ledger, auth) = (self.handles.ledger.clone(), self.auth.clone());
-        Task::perform(
-            async move { ledger.send(ledger::Categories { auth }).await.unwrap_or_else(|e| Err(mailbox(e))) },
-            Message::CategoriesLoaded,
-        )
+        Task::perform(async move { ask(ledger, ledger::Categories { auth }).await }, Message::CategoriesLoaded)
     }
 
     fn import_dir(&self) -> PathBuf {
@@ -170,8 +197,20 @@ impl Products {
         allowed(self.auth.role, Action::ManageProducts)
     }
 
+    /// What a field holds now (None: it is not on screen).
+    pub fn value(&self, field: Field) -> Option<String> {
+        match field {
+            Field::Search => Some(self.search.clone()),
+            Field::Form(i) => self.form.as_ref().map(|f| f[i.min(4)].clone()),
+            Field::NewCategory => (self.panel == Some(Panel::Categories)).then(|| self.new_category.clone()),
+            Field::Rename => self.renaming.as_ref().map(|(_, typed)| typed.clone()),
+            Field::ImportPath => (self.panel == Some(Panel::Import)).then(|| self.import_path.clone()),
+        }
+    }
+
     pub fn update(&mut self, message: Message, lang: Language) -> Task<Message> {
         match message {
+            Message::Focus(_) => Task::none(),
             Message::Search(s) => {
                 self.search = s;
                 self.page = 0;
@@ -247,7 +286,7 @@ impl Products {
                         ..Default::default()
                     };
                     return Task::perform(
-                        async move { ledger.send(ledger::EditProduct { auth, product_id, change }).await.unwrap_or_else(|e| Err(mailbox(e))) },
+                        async move { ask(ledger, ledger::EditProduct { auth, product_id, change }).await },
                         Message::Saved,
                     );
                 }
@@ -260,10 +299,7 @@ impl Products {
                     min_stock,
                     ..Default::default()
                 };
-                Task::perform(
-                    async move { ledger.send(ledger::AddProduct { auth, product }).await.unwrap_or_else(|e| Err(mailbox(e))) },
-                    Message::Saved,
-                )
+                Task::perform(async move { ask(ledger, ledger::AddProduct { auth, product }).await }, Message::Saved)
             }
             Message::Saved(Ok(p)) => {
                 self.form = None;
@@ -313,10 +349,7 @@ impl Products {
                     return Task::none();
                 }
                 let (ledger, auth) = (self.handles.ledger.clone(), self.auth.clone());
-                Task::perform(
-                    async move { ledger.send(ledger::AddCategory { auth, name }).await.unwrap_or_else(|e| Err(mailbox(e))) },
-                    Message::CategoryAdded,
-                )
+                Task::perform(async move { ask(ledger, ledger::AddCategory { auth, name }).await }, Message::CategoryAdded)
             }
             Message::CategoryAdded(Ok(c)) => {
                 self.new_category.clear();
@@ -342,12 +375,7 @@ impl Products {
                 let Some((category_id, name)) = self.renaming.clone() else { return Task::none() };
                 let (ledger, auth) = (self.handles.ledger.clone(), self.auth.clone());
                 Task::perform(
-                    async move {
-                        ledger
-                            .send(ledger::RenameCategory { auth, category_id, name: name.trim().to_string() })
-                            .await
-                            .unwrap_or_else(|e| Err(mailbox(e)))
-                    },
+                    async move { ask(ledger, ledger::RenameCategory { auth, category_id, name: name.trim().to_string() }).await },
                     Message::CategoryRenamed,
                 )
             }
@@ -381,10 +409,7 @@ impl Products {
                 self.error = None;
                 let (ledger, auth, path, update) =
                     (self.handles.ledger.clone(), self.auth.clone(), PathBuf::from(path), self.import_update);
-                Task::perform(
-                    async move { ledger.send(ledger::ImportFile { auth, path, update }).await.unwrap_or_else(|e| Err(mailbox(e))) },
-                    Message::Imported,
-                )
+                Task::perform(async move { ask(ledger, ledger::ImportFile { auth, path, update }).await }, Message::Imported)
             }
             Message::Labels => {
                 if self.labelling {
@@ -399,11 +424,8 @@ impl Products {
                 Task::perform(
                     async move {
                         let query = ProductQuery { search, low_only, ..Default::default() };
-                        let all = ledger
-                            .send(ledger::AllProducts { auth, query, max: MAX_LABELS })
-                            .await
-                            .unwrap_or_else(|e| Err(mailbox(e)))
-                            .map_err(|e| error_text(lang, &e))?;
+                        let all =
+                            ask(ledger, ledger::AllProducts { auth, query, max: MAX_LABELS }).await.map_err(|e| error_text(lang, &e))?;
                         if all.is_empty() {
                             return Err(tr(lang, Text::NoProductsToLabel).to_string());
                         }
@@ -448,13 +470,14 @@ impl Products {
         }
     }
 
-    pub fn view(&self, lang: Language) -> Element<'_, Message> {
+    pub fn view(&self, lang: Language, fit: &Fit, active: Option<Field>) -> Element<'_, Message> {
+        let _ = fit;
         let mut tools = row![
-            text_input(tr(lang, Text::SearchProducts), &self.search)
-                .on_input(Message::Search)
-                .size(theme::BODY)
-                .padding(12)
-                .width(Length::Fill),
+            touch_field(
+                text_input(tr(lang, Text::SearchProducts), &self.search).on_input(Message::Search).size(theme::BODY).padding(12),
+                active == Some(Field::Search),
+                Message::Focus(Field::Search)
+            ),
             small_button(tr(lang, if self.low_only { Text::AllProducts } else { Text::LowOnly }), false, Message::LowOnly(!self.low_only)),
         ]
         .spacing(12)
@@ -477,13 +500,13 @@ impl Products {
         }
         if self.may_manage() {
             match self.panel {
-                Some(Panel::Categories) => col = col.push(self.categories_view(lang)),
-                Some(Panel::Import) => col = col.push(self.import_view(lang)),
+                Some(Panel::Categories) => col = col.push(self.categories_view(lang, active)),
+                Some(Panel::Import) => col = col.push(self.import_view(lang, active)),
                 None => {}
             }
         }
         if let Some(f) = &self.form {
-            col = col.push(self.form_view(lang, f));
+            col = col.push(self.form_view(lang, f, active));
         }
         let header = stock_list::header(lang);
         // The header keeps the Edit buttons' column free, so its titles stand over their values.
@@ -496,7 +519,7 @@ impl Products {
                     button(text(tr(lang, Text::Edit)).size(theme::SMALL))
                         .width(EDIT_WIDTH)
                         .padding([14, 18])
-                        .style(button::secondary)
+                        .style(theme::secondary)
                         .on_press(Message::Edit(p.id)),
                 );
             }
@@ -509,19 +532,25 @@ impl Products {
         col.push(scrollable(table).height(Length::Fill)).push(pager).into()
     }
 
-    fn form_view<'a>(&'a self, lang: Language, f: &'a [String; 5]) -> Element<'a, Message> {
+    fn form_view<'a>(&'a self, lang: Language, f: &'a [String; 5], active: Option<Field>) -> Element<'a, Message> {
         let labels = [Text::Sku, Text::QrCode, Text::Name, Text::Unit, Text::MinStock];
         let mut fields = row![].spacing(8).align_y(Alignment::End);
         for (i, label) in labels.iter().enumerate() {
             fields = fields.push(
                 column![
                     text(tr(lang, *label)).size(theme::SMALL),
-                    text_input("", &f[i]).on_input(move |v| Message::Field(i, v)).size(theme::SMALL).padding(14)
+                    touch_field(
+                        text_input("", &f[i]).on_input(move |v| Message::Field(i, v)).size(theme::SMALL).padding(13),
+                        active == Some(Field::Form(i)),
+                        Message::Focus(Field::Form(i))
+                    )
                 ]
-                .spacing(4),
+                .spacing(4)
+                .width(Length::FillPortion(if i == 2 { 3 } else { 2 })),
             );
         }
-        fields = fields.push(button(text(tr(lang, Text::Save))).padding([14, 20]).on_press(Message::Save));
+        fields = fields
+            .push(button(text(tr(lang, Text::Save)).size(theme::SMALL)).padding([14, 20]).style(theme::primary).on_press(Message::Save));
         // The category picker: one button per category, so a finger can pick it.
         let mut picker =
             row![small_button(tr(lang, Text::NoCategory), self.form_category.is_none(), Message::PickCategory(None))].spacing(8);
@@ -532,14 +561,18 @@ impl Products {
         container(column![fields, picker].spacing(12)).padding(12).style(container::bordered_box).into()
     }
 
-    fn categories_view(&self, lang: Language) -> Element<'_, Message> {
+    fn categories_view(&self, lang: Language, active: Option<Field>) -> Element<'_, Message> {
         let add = row![
-            text_input(tr(lang, Text::NewCategoryName), &self.new_category)
-                .on_input(Message::NewCategoryName)
-                .on_submit(Message::AddCategory)
-                .size(theme::SMALL)
-                .padding(14)
-                .width(Length::Fixed(420.0)),
+            container(touch_field(
+                text_input(tr(lang, Text::NewCategoryName), &self.new_category)
+                    .on_input(Message::NewCategoryName)
+                    .on_submit(Message::AddCategory)
+                    .size(theme::SMALL)
+                    .padding(13),
+                active == Some(Field::NewCategory),
+                Message::Focus(Field::NewCategory)
+            ))
+            .width(Length::Fixed(420.0)),
             small_button(tr(lang, Text::AddCategory), true, Message::AddCategory),
         ]
         .spacing(12)
@@ -551,12 +584,12 @@ impl Products {
         for c in &self.categories {
             let line: Element<'_, Message> = match &self.renaming {
                 Some((id, typed)) if *id == c.id => row![
-                    text_input("", typed)
-                        .on_input(Message::RenameText)
-                        .on_submit(Message::SaveRename)
-                        .size(theme::SMALL)
-                        .padding(14)
-                        .width(Length::Fixed(420.0)),
+                    container(touch_field(
+                        text_input("", typed).on_input(Message::RenameText).on_submit(Message::SaveRename).size(theme::SMALL).padding(13),
+                        active == Some(Field::Rename),
+                        Message::Focus(Field::Rename)
+                    ))
+                    .width(Length::Fixed(420.0)),
                     small_button(tr(lang, Text::Save), true, Message::SaveRename),
                     small_button(tr(lang, Text::Cancel), false, Message::CancelRename),
                 ]
@@ -576,18 +609,21 @@ impl Products {
         container(column![add, scrollable(list).height(Length::Fixed(220.0))].spacing(12)).padding(12).style(container::bordered_box).into()
     }
 
-    fn import_view(&self, lang: Language) -> Element<'_, Message> {
+    fn import_view(&self, lang: Language, active: Option<Field>) -> Element<'_, Message> {
         let update_label = if self.import_update { Text::ImportUpdateExisting } else { Text::ImportKeepExisting };
         let run = button(text(tr(lang, Text::ImportRun)).size(theme::SMALL))
             .padding([14, 18])
             .on_press_maybe((!self.importing).then_some(Message::Import));
         let controls = row![
-            text_input(tr(lang, Text::ImportPath), &self.import_path)
-                .on_input(Message::ImportPath)
-                .on_submit(Message::Import)
-                .size(theme::SMALL)
-                .padding(14)
-                .width(Length::Fill),
+            touch_field(
+                text_input(tr(lang, Text::ImportPath), &self.import_path)
+                    .on_input(Message::ImportPath)
+                    .on_submit(Message::Import)
+                    .size(theme::SMALL)
+                    .padding(13),
+                active == Some(Field::ImportPath),
+                Message::Focus(Field::ImportPath)
+            ),
             small_button(tr(lang, update_label), self.import_update, Message::ImportUpdate(!self.import_update)),
             run,
         ]
@@ -647,7 +683,7 @@ fn import_result(lang: Language, report: &ImportReport) -> Element<'_, Message> 
 fn small_button<'a>(label: &str, strong: bool, on_press: Message) -> button::Button<'a, Message> {
     button(text(label.to_string()).size(theme::SMALL))
         .padding([14, 18])
-        .style(if strong { button::primary } else { button::secondary })
+        .style(if strong { theme::primary } else { theme::secondary })
         .on_press(on_press)
 }
 

@@ -2,9 +2,9 @@
 //! daily IN/OUT chart, the stock and low-stock lists (paged), each exportable to CSV and XLSX,
 //! and for an admin the reversal of a movement (pick, give a reason, confirm).
 
-use actors::ledger;
-use actors::session::AuthContext;
-use actors::Handles;
+use crate::link::ledger;
+use crate::link::AuthContext;
+use crate::link::Handles;
 use chrono::{DateTime, Duration, Local, Utc};
 use iced::widget::{button, column, container, row, scrollable, space, text, text_input};
 use iced::{Alignment, Element, Length, Task};
@@ -14,9 +14,9 @@ use models::products::ProductQuery;
 use models::{Error, Movement, MovementKind, Product};
 
 use super::stock_list;
-use crate::app::mailbox;
 use crate::i18n::{error_text, tr, trf, Language, Text};
-use crate::widget::chart;
+use crate::link::ask;
+use crate::widget::{chart, touch_field};
 use crate::{format, theme};
 
 const ROWS: i64 = 200;
@@ -65,8 +65,24 @@ impl Period {
     }
 }
 
+/// The tab's text field, for the on-screen keyboard.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Field {
+    Reason,
+}
+
+impl Field {
+    pub fn input(self, value: String) -> Message {
+        match self {
+            Field::Reason => Message::Reason(value),
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub enum Message {
+    /// A field was tapped: the on-screen keyboard types into it (admin mode handles it).
+    Focus(Field),
     Show(View),
     Period(Period),
     StockPage(i64),
@@ -136,9 +152,7 @@ impl Reports {
             ..Default::default()
         };
         let (ledger, auth) = (self.handles.ledger.clone(), self.auth.clone());
-        Task::perform(async move { ledger.send(ledger::Products { auth, query }).await.unwrap_or_else(|e| Err(mailbox(e))) }, move |r| {
-            Message::StockLoaded(view, page, r)
-        })
+        Task::perform(async move { ask(ledger, ledger::Products { auth, query }).await }, move |r| Message::StockLoaded(view, page, r))
     }
 
     pub fn load(&mut self) -> Task<Message> {
@@ -148,29 +162,30 @@ impl Reports {
         let filter = self.movement_filter(ROWS);
         self.history_request += 1;
         let (ledger, auth, request) = (self.handles.ledger.clone(), self.auth.clone(), self.history_request);
-        let history = Task::perform(
-            async move { ledger.send(ledger::History { auth, filter }).await.unwrap_or_else(|e| Err(mailbox(e))) },
-            move |r| Message::Loaded(request, r),
-        );
+        let history =
+            Task::perform(async move { ask(ledger, ledger::History { auth, filter }).await }, move |r| Message::Loaded(request, r));
         if !allowed(self.auth.role, Action::ViewReports) {
             return history;
         }
         let (ledger, auth) = (self.handles.ledger.clone(), self.auth.clone());
         let to = Utc::now() + Duration::days(1);
         let totals = Task::perform(
-            async move {
-                ledger
-                    .send(ledger::DailyTotals { auth, from: to - Duration::days(CHART_DAYS + 1), to })
-                    .await
-                    .unwrap_or_else(|e| Err(mailbox(e)))
-            },
+            async move { ask(ledger, ledger::DailyTotals { auth, from: to - Duration::days(CHART_DAYS + 1), to }).await },
             Message::Totals,
         );
         Task::batch([history, totals])
     }
 
+    /// What a field holds now (None: it is not on screen).
+    pub fn value(&self, field: Field) -> Option<String> {
+        match field {
+            Field::Reason => self.picked.map(|_| self.reason.clone()),
+        }
+    }
+
     pub fn update(&mut self, message: Message, lang: Language) -> Task<Message> {
         match message {
+            Message::Focus(_) => Task::none(),
             Message::Show(view) => {
                 // Only those who may see reports get the stock lists (an operator: own history).
                 if view != View::Movements && !allowed(self.auth.role, Action::ViewReports) {
@@ -244,10 +259,7 @@ impl Reports {
                     return Task::none();
                 }
                 let (ledger, auth, reason) = (self.handles.ledger.clone(), self.auth.clone(), self.reason.trim().to_string());
-                Task::perform(
-                    async move { ledger.send(ledger::Reverse { auth, movement_id, reason }).await.unwrap_or_else(|e| Err(mailbox(e))) },
-                    Message::Reversed,
-                )
+                Task::perform(async move { ask(ledger, ledger::Reverse { auth, movement_id, reason }).await }, Message::Reversed)
             }
             Message::Export if self.view != View::Movements => self.export_stock(),
             Message::Export => {
@@ -339,13 +351,13 @@ impl Reports {
         )
     }
 
-    pub fn view(&self, lang: Language) -> Element<'_, Message> {
+    pub fn view(&self, lang: Language, active: Option<Field>) -> Element<'_, Message> {
         let choice = |label: Text, chosen: bool, message: Message| {
             let b = button(text(tr(lang, label)).size(theme::SMALL)).padding([14, 18]).on_press(message);
             if chosen {
-                b.style(button::primary)
+                b.style(theme::primary)
             } else {
-                b.style(button::secondary)
+                b.style(theme::secondary)
             }
         };
         let reports = allowed(self.auth.role, Action::ViewReports);
@@ -379,7 +391,7 @@ impl Reports {
             col = col.push(container(text(n).size(theme::BODY)).padding(10).style(container::success));
         }
         match self.view {
-            View::Movements => col.push(self.movements_view(lang)).into(),
+            View::Movements => col.push(self.movements_view(lang, active)).into(),
             View::Stock | View::LowStock => col.push(self.stock_view(lang)).into(),
         }
     }
@@ -397,7 +409,7 @@ impl Reports {
         column![scrollable(table).height(Length::Fill), pager].spacing(12).into()
     }
 
-    fn movements_view(&self, lang: Language) -> Element<'_, Message> {
+    fn movements_view(&self, lang: Language, active: Option<Field>) -> Element<'_, Message> {
         let mut col = column![].spacing(12);
         if !self.totals.is_empty() {
             col = col.push(column![text(tr(lang, Text::DailyChart)).size(theme::SMALL), chart::view(lang, &self.totals, 120.0)].spacing(4));
@@ -407,9 +419,14 @@ impl Reports {
                 container(
                     row![
                         text(trf(lang, Text::ReverseWhich, &[("id", &id.to_string())])).size(theme::BODY),
-                        text_input(tr(lang, Text::Reason), &self.reason).on_input(Message::Reason).padding(12).width(Length::Fixed(360.0)),
-                        button(text(tr(lang, Text::ConfirmReverse))).padding([14, 18]).style(button::danger).on_press(Message::Reverse),
-                        button(text(tr(lang, Text::Cancel))).padding([14, 18]).style(button::secondary).on_press(Message::CancelReverse),
+                        container(touch_field(
+                            text_input(tr(lang, Text::Reason), &self.reason).on_input(Message::Reason).padding(12),
+                            active == Some(Field::Reason),
+                            Message::Focus(Field::Reason)
+                        ))
+                        .width(Length::Fixed(360.0)),
+                        button(text(tr(lang, Text::ConfirmReverse))).padding([14, 18]).style(theme::danger).on_press(Message::Reverse),
+                        button(text(tr(lang, Text::Cancel))).padding([14, 18]).style(theme::secondary).on_press(Message::CancelReverse),
                     ]
                     .spacing(12)
                     .align_y(Alignment::Center),
@@ -422,11 +439,13 @@ impl Reports {
         let mut table = column![].spacing(6);
         for l in &self.lines {
             let m = &l.movement;
-            let kind = if m.kind == MovementKind::In { "+" } else { "−" };
+            let (kind, color) = if m.kind == MovementKind::In { ("+", theme::IN_COLOR) } else { ("−", theme::OUT_COLOR) };
             let mut line = row![
                 text(format!("#{}", m.id)).width(Length::Fixed(80.0)),
                 text(format::date_time(lang, m.created_at)).width(Length::Fixed(170.0)),
-                text(format!("{kind}{}", format::quantity(lang, m.quantity, &l.unit))).width(Length::Fixed(140.0)),
+                text(format!("{} {kind}{}", crate::widget::movement_icon(m.kind), format::quantity(lang, m.quantity, &l.unit)))
+                    .color(color)
+                    .width(Length::Fixed(140.0)),
                 text(format!("{} — {}", l.sku, l.product_name)).width(Length::Fill),
                 text(&l.employee_name).width(Length::Fixed(180.0)),
                 text(&l.username).width(Length::Fixed(120.0)),
@@ -437,7 +456,7 @@ impl Reports {
                 line = line.push(
                     button(text(tr(lang, Text::Reverse)).size(theme::SMALL))
                         .padding([14, 18])
-                        .style(button::secondary)
+                        .style(theme::secondary)
                         .on_press(Message::Pick(m.id)),
                 );
             } else if let Some(r) = l.reversed_by {
