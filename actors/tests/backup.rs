@@ -26,6 +26,9 @@ fn settings(dir: &std::path::Path, schedule: &str) -> BackupSettings {
             pg_bin_dir: None,
             face_model: dir.join("model.yml"),
             station: TEST_STATION.into(),
+            lock_timeout: std::time::Duration::from_secs(30),
+            // The data folder beside the backup folder; stations share the one key.
+            signing_key: dir.join("data").join("backup.key"),
         },
         catch_up_after: backup::CATCH_UP_AFTER,
     }

@@ -26,6 +26,9 @@ fn options(dir: &Path, station: &str) -> BackupOptions {
         pg_bin_dir: None,
         face_model: dir.join("model.yml"),
         station: station.into(),
+        lock_timeout: std::time::Duration::from_secs(30),
+        // The same key on every station that takes backups.
+        signing_key: dir.join("data").join("backup.key"),
     }
 }
 

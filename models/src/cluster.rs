@@ -175,6 +175,12 @@ impl Cluster {
     }
 
     pub fn init(&self) -> Result<(), ClusterError> {
+        self.init_as(OWNER_ROLE)
+    }
+
+    /// initdb with `superuser` as the bootstrap role (`init` makes it the owner role; a test of
+    /// a standalone server's set-up makes it `postgres`, as a distribution's server has).
+    pub fn init_as(&self, superuser: &str) -> Result<(), ClusterError> {
         let user = service_user()?;
         prepare_dir(&self.root, user)?;
         check_reachable(&self.root, user)?;
@@ -186,7 +192,7 @@ impl Cluster {
                 "-D",
                 path_str(&pgdata),
                 "-U",
-                OWNER_ROLE,
+                superuser,
                 "--auth-local=trust",
                 "--auth-host=scram-sha-256",
                 "-E",

@@ -124,6 +124,14 @@ pub struct Backup {
     /// An external disk that gets a copy when mounted; empty = none.
     pub mirror_dir: String,
     pub min_free_mb: u64,
+    /// How long pg_dump (and the backup's own queries) wait for a lock another session holds
+    /// before the run is given up and recorded as failed.
+    #[serde(default = "default_lock_timeout_secs")]
+    pub lock_timeout_secs: u64,
+}
+
+fn default_lock_timeout_secs() -> u64 {
+    30
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

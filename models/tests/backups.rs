@@ -2,6 +2,7 @@
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use models::backups::{self, BackupError, BackupOptions, BackupProblem};
 use models::testing::{TestDb, TEST_STATION};
@@ -16,6 +17,9 @@ fn options(dir: &Path, face_model: &Path) -> BackupOptions {
         pg_bin_dir: None,
         face_model: face_model.to_path_buf(),
         station: TEST_STATION.into(),
+        lock_timeout: Duration::from_secs(30),
+        // Beside the backup folder, never in it.
+        signing_key: dir.parent().unwrap().join("data").join(backups::KEY_FILE),
     }
 }
 
@@ -57,12 +61,15 @@ async fn backup_then_restore_gives_back_the_same_data_and_face_model() {
     let before = counts(&db).await;
     assert_eq!(before["movements"], 600);
 
-    let record = backups::take_backup(&db.target, &db.pool, &opts, None).await.unwrap();
+    let record = backups::take_backup(&db.target, &opts, None).await.unwrap();
     assert!(record.is_ok(), "{record:?}");
     let file = record.file.clone().unwrap();
     let dump = opts.dir.join(&file);
     let stem = file.trim_end_matches(".sql");
-    assert_eq!(files_in(&opts.dir), vec![format!("{stem}.json"), format!("{stem}.model.yml"), file.clone(), format!("{stem}.sql.sha256")]);
+    assert_eq!(
+        files_in(&opts.dir),
+        vec![format!("{stem}.json"), format!("{stem}.model.yml"), format!("{stem}.sig"), file.clone(), format!("{stem}.sql.sha256")]
+    );
     // The sidecar is in `sha256sum -c` format.
     let check = std::process::Command::new("sha256sum").arg("-c").arg(format!("{file}.sha256")).current_dir(&opts.dir).output().unwrap();
     assert!(check.status.success(), "{}", String::from_utf8_lossy(&check.stdout));
@@ -128,9 +135,9 @@ async fn damaged_or_truncated_dumps_are_refused_before_anything_is_touched() {
     let tmp = tempfile::tempdir().unwrap();
     let face_model = tmp.path().join("model.yml");
     let opts = options(&tmp.path().join("backups"), &face_model);
-    let record = backups::take_backup(&db.target, &db.pool, &opts, None).await.unwrap();
+    let record = backups::take_backup(&db.target, &opts, None).await.unwrap();
     let dump = opts.dir.join(record.file.unwrap());
-    backups::verify_file(&dump).unwrap();
+    backups::verify_file(&dump, &backups::SigningKey::load(&opts.signing_key).unwrap()).unwrap();
     let good = std::fs::read(&dump).unwrap();
     let before = counts(&db).await;
 
@@ -173,7 +180,7 @@ async fn an_older_pg_dump_is_refused_naming_both_versions() {
     let old = stand_in_pg_dump("pg_dump (PostgreSQL) 9.6.24");
     let mut opts = options(&tmp.path().join("backups"), &tmp.path().join("model.yml"));
     opts.pg_bin_dir = Some(old.path().to_path_buf());
-    let e = backups::take_backup(&db.target, &db.pool, &opts, None).await.unwrap_err();
+    let e = backups::take_backup(&db.target, &opts, None).await.unwrap_err();
     let server: String = db.owner_client().await.query_one("SHOW server_version", &[]).await.unwrap().get(0);
     let server = server.split_whitespace().next().unwrap().to_string();
     let text = e.to_string();
@@ -200,14 +207,14 @@ async fn unwritable_or_full_folder_is_a_clear_error_and_nothing_is_deleted() {
     let db = populated().await;
     let tmp = tempfile::tempdir().unwrap();
     let opts = options(&tmp.path().join("backups"), &tmp.path().join("model.yml"));
-    backups::take_backup(&db.target, &db.pool, &opts, None).await.unwrap();
+    backups::take_backup(&db.target, &opts, None).await.unwrap();
     let existing = files_in(&opts.dir);
-    assert_eq!(existing.len(), 3);
+    assert_eq!(existing.len(), 4, "dump, checksum, manifest, signature: {existing:?}");
 
     // Full: less free space than the configured minimum.
     let mut full = opts.clone();
     full.min_free_bytes = u64::MAX / 4;
-    let e = backups::take_backup(&db.target, &db.pool, &full, None).await.unwrap_err();
+    let e = backups::take_backup(&db.target, &full, None).await.unwrap_err();
     assert!(matches!(e, BackupError::NotEnoughSpace { .. }), "{e}");
     assert!(e.to_string().contains("not enough free space") && e.to_string().contains("MB free"), "{e}");
     assert_eq!(files_in(&opts.dir), existing);
@@ -217,7 +224,7 @@ async fn unwritable_or_full_folder_is_a_clear_error_and_nothing_is_deleted() {
     std::fs::write(&blocker, b"x").unwrap();
     let mut unwritable = opts.clone();
     unwritable.dir = blocker.join("backups");
-    let e = backups::take_backup(&db.target, &db.pool, &unwritable, None).await.unwrap_err();
+    let e = backups::take_backup(&db.target, &unwritable, None).await.unwrap_err();
     assert!(matches!(e, BackupError::FolderNotWritable { .. }), "{e}");
     assert!(e.to_string().contains("cannot be written"), "{e}");
     assert_eq!(files_in(&opts.dir), existing);
@@ -255,7 +262,7 @@ async fn a_disk_that_fills_up_during_the_dump_is_recorded_as_a_full_disk() {
     std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
     let mut opts = options(&tmp.path().join("backups"), &tmp.path().join("model.yml"));
     opts.pg_bin_dir = Some(dir.path().to_path_buf());
-    let e = backups::take_backup(&db.target, &db.pool, &opts, None).await.unwrap_err();
+    let e = backups::take_backup(&db.target, &opts, None).await.unwrap_err();
     assert!(matches!(e, BackupError::PgDump(_)), "{e}");
     assert_eq!(e.problem(), BackupProblem::NotEnoughSpace);
     assert!(
@@ -291,7 +298,7 @@ async fn retention_and_mirror_after_a_good_backup() {
     opts.mirror_dir = Some(mirror.clone());
 
     // The mirror's disk is not mounted: skipped, the backup still succeeds.
-    let first = backups::take_backup(&db.target, &db.pool, &opts, None).await.unwrap();
+    let first = backups::take_backup(&db.target, &opts, None).await.unwrap();
     assert!(first.mirror.as_deref().unwrap().contains("not present"), "{:?}", first.mirror);
     assert_eq!(first.removed, vec!["ombor_nazorat_20200101_020000.sql", "ombor_nazorat_20200102_020000.sql"]);
     assert!(old.iter().all(|p| !p.exists()));
@@ -300,13 +307,273 @@ async fn retention_and_mirror_after_a_good_backup() {
     // Mounted: it receives every set it lacks (after retention: one per day is kept).
     std::fs::create_dir_all(&mirror).unwrap();
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
-    let second = backups::take_backup(&db.target, &db.pool, &opts, None).await.unwrap();
+    let second = backups::take_backup(&db.target, &opts, None).await.unwrap();
     assert_eq!(second.removed, vec![first.file.clone().unwrap()]);
     assert!(second.mirror.as_deref().unwrap().contains("1 copied"), "{:?}", second.mirror);
     let mirrored = files_in(&mirror);
     assert_eq!(mirrored.iter().filter(|n| n.ends_with(".sql")).cloned().collect::<Vec<_>>(), vec![second.file.clone().unwrap()]);
-    backups::verify_file(&mirror.join(second.file.as_ref().unwrap())).unwrap();
+    backups::verify_file(&mirror.join(second.file.as_ref().unwrap()), &backups::SigningKey::load(&opts.signing_key).unwrap()).unwrap();
     let listed = backups::list_files(&opts.dir, true);
     assert_eq!(listed.len(), 1);
     assert_eq!(listed[0].checksum, backups::ChecksumState::Verified);
+}
+
+fn mode_of(p: &Path) -> u32 {
+    std::fs::metadata(p).unwrap().permissions().mode() & 0o777
+}
+
+/// The real pg_dump's version line (a stand-in must answer like it).
+fn real_pg_dump_version(server: &str) -> String {
+    let major: u32 = server.split('.').next().unwrap().parse().unwrap();
+    let real = backups::find_client("pg_dump", None, server, major).unwrap();
+    String::from_utf8(std::process::Command::new(&real.path).arg("--version").output().unwrap().stdout).unwrap().trim().to_string()
+}
+
+async fn server_version(db: &TestDb) -> String {
+    let v: String = db.owner_client().await.query_one("SHOW server_version", &[]).await.unwrap().get(0);
+    v.split_whitespace().next().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn backups_are_readable_by_their_owner_only() {
+    let db = populated().await;
+    let tmp = tempfile::tempdir().unwrap();
+    let face_model = tmp.path().join("data/model.yml");
+    std::fs::create_dir_all(face_model.parent().unwrap()).unwrap();
+    std::fs::write(&face_model, b"%YAML:1.0\n").unwrap();
+    let mut opts = options(&tmp.path().join("backups"), &face_model);
+    // A folder made open by someone else is closed again; so is the mirror's.
+    std::fs::create_dir_all(&opts.dir).unwrap();
+    std::fs::set_permissions(&opts.dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let mirror = tmp.path().join("usb");
+    std::fs::create_dir_all(&mirror).unwrap();
+    std::fs::set_permissions(&mirror, std::fs::Permissions::from_mode(0o777)).unwrap();
+    opts.mirror_dir = Some(mirror.clone());
+    backups::take_backup(&db.target, &opts, None).await.unwrap();
+    for dir in [&opts.dir, &mirror] {
+        assert_eq!(mode_of(dir), 0o700, "{}", dir.display());
+        let files = files_in(dir);
+        assert_eq!(files.len(), 5, "{files:?}");
+        for f in files {
+            assert_eq!(mode_of(&dir.join(&f)), 0o600, "{f}");
+        }
+    }
+    assert_eq!(mode_of(&opts.signing_key), 0o600);
+    assert!(!opts.signing_key.starts_with(&opts.dir), "the key is not in the backup folder");
+}
+
+#[tokio::test]
+async fn a_backup_gives_up_on_a_lock_and_the_failure_is_recorded() {
+    let db = populated().await;
+    let tmp = tempfile::tempdir().unwrap();
+    let mut opts = options(&tmp.path().join("backups"), &tmp.path().join("model.yml"));
+    opts.lock_timeout = Duration::from_secs(2);
+    // Another session holds movements as a long maintenance job (or a stuck psql) would.
+    let mut holder = db.owner_client().await;
+    let tx = holder.transaction().await.unwrap();
+    tx.batch_execute("LOCK movements IN ACCESS EXCLUSIVE MODE").await.unwrap();
+
+    let started = std::time::Instant::now();
+    let e = backups::take_backup(&db.target, &opts, None).await.unwrap_err();
+    let took = started.elapsed();
+    assert!(matches!(e, BackupError::Locked { seconds: 2, .. }), "{e}");
+    assert!(took < Duration::from_secs(15), "gave up after {took:?}");
+    assert!(e.to_string().contains("lock") && e.to_string().contains("PostgreSQL said"), "{e}");
+    assert_eq!(e.problem(), BackupProblem::DatabaseLocked);
+    assert!(files_in(&opts.dir).iter().all(|f| !f.ends_with(".sql")), "{:?}", files_in(&opts.dir));
+    let c = db.pool.get().await.unwrap();
+    let run = backups::runs(&**c, 1).await.unwrap().remove(0);
+    assert_eq!((run.status.as_str(), run.problem), ("failed", Some(BackupProblem::DatabaseLocked)));
+    assert!(run.error.unwrap().contains("lock timeout"));
+    drop(tx);
+
+    // The lock gone, the next run succeeds.
+    assert!(backups::take_backup(&db.target, &opts, None).await.unwrap().is_ok());
+}
+
+#[tokio::test]
+async fn a_pg_dump_that_stops_early_but_exits_0_is_no_backup_and_the_good_ones_stay() {
+    let db = populated().await;
+    let tmp = tempfile::tempdir().unwrap();
+    let mut opts = options(&tmp.path().join("backups"), &tmp.path().join("model.yml"));
+    opts.keep_daily = 1;
+    opts.keep_monthly = 0;
+    let good = backups::take_backup(&db.target, &opts, None).await.unwrap();
+    let good_files = files_in(&opts.dir);
+
+    // The real pg_dump, cut after 3 KB, and "success".
+    let server = server_version(&db).await;
+    let version = real_pg_dump_version(&server);
+    let major: u32 = server.split('.').next().unwrap().parse().unwrap();
+    let real = backups::find_client("pg_dump", None, &server, major).unwrap();
+    let bin = tempfile::tempdir().unwrap();
+    let script = bin.path().join("pg_dump");
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\nif [ \"$1\" = --version ]; then echo '{version}'; exit 0; fi\n'{}' \"$@\" | head -c 3072\nexit 0\n",
+            real.path.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    opts.pg_bin_dir = Some(bin.path().to_path_buf());
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let e = backups::take_backup(&db.target, &opts, None).await.unwrap_err();
+    assert!(matches!(e, BackupError::IncompleteDump { .. }), "{e}");
+    assert!(e.to_string().contains("3072 bytes") && e.to_string().contains(backups::CLOSING_LINE), "{e}");
+    assert_eq!(e.problem(), BackupProblem::IncompleteDump);
+    assert_eq!(files_in(&opts.dir), good_files, "the earlier good backup stays; nothing of the cut one is left");
+    let c = db.pool.get().await.unwrap();
+    let runs = backups::runs(&**c, 2).await.unwrap();
+    assert_eq!((runs[0].status.as_str(), runs[0].problem), ("failed", Some(BackupProblem::IncompleteDump)));
+    assert_eq!(runs[1].file, good.file);
+
+    // A doubtful dump left in the folder (no checksum, no manifest), newer than the good one,
+    // never makes retention delete the good one (nor is it deleted itself).
+    let later = backups::stem_for(chrono::Local::now().naive_local() + chrono::Duration::seconds(2));
+    std::fs::write(opts.dir.join(format!("{later}.sql")), b"-- half a dump").unwrap();
+    tokio::time::sleep(Duration::from_millis(3100)).await;
+    opts.pg_bin_dir = None;
+    let next = backups::take_backup(&db.target, &opts, None).await.unwrap();
+    assert_eq!(next.removed, vec![good.file.clone().unwrap()], "the day's newest good backup replaces the older good one");
+    assert!(opts.dir.join(format!("{later}.sql")).exists());
+    assert!(opts.dir.join(next.file.unwrap()).exists());
+}
+
+async fn no_restore_databases(db: &TestDb) -> bool {
+    databases_like(db, &format!("{}_%", db.name)).await.is_empty()
+}
+
+/// Rewrites a dump as an insider with write access to the backup folder would: the dump
+/// changed, its .sha256 and its manifest recomputed (but not the signature: no key).
+fn doctor_dump(dump: &Path, edit: impl FnOnce(String) -> String) {
+    let text = std::fs::read_to_string(dump).unwrap();
+    let changed = edit(text.clone());
+    assert_ne!(changed, text, "the edit changed something");
+    std::fs::write(dump, &changed).unwrap();
+    let (bytes, sha) = backups::sha256_of_file(dump).unwrap();
+    let name = dump.file_name().unwrap().to_str().unwrap().to_string();
+    std::fs::write(backups::sidecar_path(dump), format!("{sha}  {name}\n")).unwrap();
+    let json = dump.with_extension("json");
+    let mut m: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    m["sha256"] = sha.into();
+    m["bytes"] = bytes.into();
+    std::fs::write(&json, serde_json::to_vec_pretty(&m).unwrap()).unwrap();
+}
+
+/// The same, with the stolen key: the signature recomputed too.
+fn resign(dump: &Path, key: &backups::SigningKey) {
+    let (_, sha) = backups::sha256_of_file(dump).unwrap();
+    let manifest_sha = backups::sha256_of_file(&dump.with_extension("json")).unwrap().1;
+    let name = dump.file_name().unwrap().to_str().unwrap();
+    std::fs::write(dump.with_extension("sig"), key.sign(name, &sha, &manifest_sha)).unwrap();
+}
+
+#[tokio::test]
+async fn a_doctored_dump_is_refused_before_psql_runs() {
+    let db = populated().await;
+    let owner = db.owner_client().await;
+    owner
+        .execute("INSERT INTO users (username, password_hash, role) VALUES ('peeker', '$argon2id$not-a-login', 'viewer')", &[])
+        .await
+        .unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let opts = options(&tmp.path().join("backups"), &tmp.path().join("model.yml"));
+    let record = backups::take_backup(&db.target, &opts, None).await.unwrap();
+    let dump = opts.dir.join(record.file.unwrap());
+    let originals: Vec<(PathBuf, Vec<u8>)> =
+        files_in(&opts.dir).iter().map(|f| (opts.dir.join(f), std::fs::read(opts.dir.join(f)).unwrap())).collect();
+    let put_back = || {
+        for (p, b) in &originals {
+            std::fs::write(p, b).unwrap();
+        }
+    };
+    let before = counts(&db).await;
+    let key = backups::SigningKey::load(&opts.signing_key).unwrap();
+
+    // A viewer made an admin, checksums and manifest recomputed: the signature no longer holds.
+    doctor_dump(&dump, |t| t.replacen("\tviewer\t", "\tadmin\t", 1));
+    let e = backups::restore(&db.target, &dump, &opts, None).await.unwrap_err();
+    assert!(matches!(e, BackupError::BadSignature { .. }), "{e}");
+    assert!(e.to_string().contains("not signed by this installation's backup key"), "{e}");
+    assert!(no_restore_databases(&db).await, "no database was created");
+
+    // No signature at all.
+    put_back();
+    std::fs::remove_file(dump.with_extension("sig")).unwrap();
+    let e = backups::restore(&db.target, &dump, &opts, None).await.unwrap_err();
+    assert!(matches!(e, BackupError::BadSignature { .. }), "{e}");
+
+    // A psql shell escape, even signed with the stolen key, never reaches psql.
+    put_back();
+    let marker = tmp.path().join("owned");
+    doctor_dump(&dump, |t| {
+        t.replacen("SET statement_timeout = 0;\n", &format!("SET statement_timeout = 0;\n\\! id > {}\n", marker.display()), 1)
+    });
+    resign(&dump, &key);
+    let e = backups::restore(&db.target, &dump, &opts, None).await.unwrap_err();
+    assert!(matches!(e, BackupError::MetaCommand { .. }), "{e}");
+    assert!(e.to_string().contains("\\\\! id >") && e.to_string().contains("pg_dump never writes"), "{e}");
+    assert!(!marker.exists(), "the command did not run");
+    // Hidden after a statement on the same line: refused as well.
+    put_back();
+    doctor_dump(&dump, |t| {
+        t.replacen("SET statement_timeout = 0;\n", &format!("SET statement_timeout = 0; \\! id > {}\n", marker.display()), 1)
+    });
+    resign(&dump, &key);
+    let e = backups::restore(&db.target, &dump, &opts, None).await.unwrap_err();
+    assert!(matches!(e, BackupError::MetaCommand { .. }), "{e}");
+    assert!(!marker.exists());
+
+    // Rows added with the key and checksums: the manifest's counts no longer match.
+    put_back();
+    doctor_dump(&dump, |t| {
+        // The first employee's row twice.
+        let at = t.find("COPY public.employees").unwrap();
+        let row_start = at + t[at..].find('\n').unwrap() + 1;
+        let row_end = row_start + t[row_start..].find('\n').unwrap() + 1;
+        format!("{}{}{}", &t[..row_end], &t[row_start..row_end], &t[row_end..])
+    });
+    resign(&dump, &key);
+    let e = backups::restore(&db.target, &dump, &opts, None).await.unwrap_err();
+    assert!(matches!(e, BackupError::NotAsRecorded { .. }), "{e}");
+    assert!(e.to_string().contains("employees: 2 rows, the manifest records 1"), "{e}");
+    assert!(no_restore_databases(&db).await);
+    assert_eq!(counts(&db).await, before);
+
+    // Without the key in the data folder nothing is restored either.
+    put_back();
+    let mut keyless = opts.clone();
+    keyless.signing_key = tmp.path().join("elsewhere").join(backups::KEY_FILE);
+    let e = backups::restore(&db.target, &dump, &keyless, None).await.unwrap_err();
+    assert!(matches!(e, BackupError::NoSigningKey { .. }), "{e}");
+    assert!(e.to_string().contains("Copy backup.key"), "{e}");
+
+    // The untouched set restores.
+    let r = backups::restore(&db.target, &dump, &opts, None).await.unwrap();
+    assert!(r.ledger.is_ok());
+}
+
+#[tokio::test]
+async fn the_application_role_may_not_record_backup_runs() {
+    let db = TestDb::new().await;
+    let c = db.pool.get().await.unwrap();
+    let e = c
+        .query(
+            "SELECT backup_record(now(), now(), 'ok', 'ombor_nazorat_20261201_020000.sql', 1, repeat('a', 64), NULL, '15', '15', 'x', NULL, NULL)",
+            &[],
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Some(&tokio_postgres::error::SqlState::INSUFFICIENT_PRIVILEGE), "{e:?}");
+    assert!(backups::runs(&**c, 10).await.unwrap().is_empty(), "nothing was recorded");
+    // The app role's own login may therefore not dump; the owner's may.
+    let mut app_only = db.target.clone();
+    app_only.owner = app_only.app.clone();
+    app_only.cluster = None;
+    let rights = backups::dump_rights(&app_only).await.unwrap();
+    assert!(!rights.records_runs && !rights.can_dump(), "{rights:?}");
+    let owner = backups::dump_rights(&db.target).await.unwrap();
+    assert!(owner.can_dump(), "{owner:?}");
 }

@@ -30,7 +30,9 @@ pub enum BackupCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Check a dump against its .sha256 sidecar (and its face model copy against the manifest).
+    /// Check a dump as a restore would: its .sha256 sidecar, its signature (the data folder's
+    /// backup.key), that it holds no psql command pg_dump never writes and the rows its manifest
+    /// records, and its face model copy.
     Verify {
         file: PathBuf,
         #[arg(long)]
@@ -58,7 +60,7 @@ pub fn backup(config: &Config, cmd: BackupCommand) -> anyhow::Result<()> {
     match cmd {
         BackupCommand::Now { login, json } => now(&Db::open(config)?, &login, json),
         BackupCommand::List { check, json } => list(&Db::open(config)?, check, json),
-        BackupCommand::Verify { file, json } => verify(&file, json),
+        BackupCommand::Verify { file, json } => verify(config, &file, json),
         BackupCommand::Kept { json } => kept(&Db::open(config)?, json),
         BackupCommand::DropKept { name, yes, login, json } => drop_kept(&Db::open(config)?, &name, yes, &login, json),
     }
@@ -170,11 +172,12 @@ fn list(db: &Db, check: bool, json: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn verify(file: &Path, json: bool) -> anyhow::Result<()> {
-    let v = backups::verify_file(file)?;
+fn verify(config: &Config, file: &Path, json: bool) -> anyhow::Result<()> {
+    let key = backups::SigningKey::load(&BackupOptions::from_config(config).signing_key)?;
+    let v = backups::verify_file(file, &key)?;
     print(json, &v, || {
         format!(
-            "{}: checksum ok ({}, sha256 {}){}",
+            "{}: checksum, signature and content ok ({}, sha256 {}){}",
             v.file.display(),
             human_bytes(v.bytes),
             v.sha256,
@@ -186,7 +189,8 @@ fn verify(file: &Path, json: bool) -> anyhow::Result<()> {
 
 /// `ombor restore FILE`: checksum first, then a confirmation, an admin's login, the restore.
 pub fn restore(config: &Config, file: &Path, yes: bool, login: &Login, json: bool) -> anyhow::Result<()> {
-    let verified = backups::verify_file(file)?;
+    let options = BackupOptions::from_config(config);
+    let verified = backups::verify_file(file, &backups::SigningKey::load(&options.signing_key)?)?;
     confirm(
         yes,
         &format!("Restore {} over the live database? The current database is kept as a dated copy.", verified.file.display()),
@@ -195,7 +199,6 @@ pub fn restore(config: &Config, file: &Path, yes: bool, login: &Login, json: boo
     )?;
     let db = Db::open(config)?;
     let auth = db.login(login)?;
-    let options = BackupOptions::from_config(config);
     // The session lives in the database being replaced: it ends with it.
     let report = db.run(actors::backup::restore(db.target(), &db.pool, &options, file, &auth))?;
     print(json, &report, || {
@@ -321,9 +324,9 @@ pub fn bench(config: &Config, cmd: BackupBenchCommand) -> anyhow::Result<()> {
         keep_daily: 1000,
         keep_monthly: 1000,
         min_free_bytes: 0,
-        pg_bin_dir: BackupOptions::from_config(config).pg_bin_dir,
         face_model: work.join("no-model.yml"),
         station: "bench".into(),
+        ..BackupOptions::from_config(config)
     };
     let (mut bare, mut ours) = (Vec::new(), Vec::new());
     let mut dump_bytes = 0;
@@ -336,7 +339,7 @@ pub fn bench(config: &Config, cmd: BackupBenchCommand) -> anyhow::Result<()> {
         std::fs::remove_file(&file)?;
 
         let t = Instant::now();
-        let record = db.run(backups::take_backup(&target, &pool, &options, None))?;
+        let record = db.run(backups::take_backup(&target, &options, None))?;
         ours.push(t.elapsed().as_secs_f64());
         let _ = std::fs::remove_dir_all(&options.dir);
         eprintln!(

@@ -52,6 +52,9 @@ pub fn all(config: &Config, f: &Facts, lang: Language) -> Vec<Line> {
         ledger_intact(db, lang),
         backup_dir_writable(f, lang),
         pg_dump_compatible(f, db, lang),
+        backup_login(db, lang),
+        single_login(db, lang),
+        signing_key(config, lang),
         last_backup(f, lang),
         kept_databases(db, lang),
         nightly_schedule(config, lang),
@@ -544,6 +547,96 @@ fn pg_dump_compatible(f: &Facts, db: Option<&Connected>, lang: Language) -> Line
                 "Install postgresql-client-{server} or set database.pg_bin_dir"
             ),
         )
+    }
+}
+
+/// Whether this station takes the backups: decided by what its backup login may do.
+fn backup_login(db: Option<&Connected>, lang: Language) -> Line {
+    let line = Line::new("backup.login", Group::Backup, false, tr!(lang, "Zaxira logini", "Логин для копий", "Backup login"));
+    let Some(db) = db else {
+        let (detail, hint) = no_database(lang);
+        return line.warn(detail, hint);
+    };
+    match &db.dump_rights {
+        Err(e) => line.warn(e.clone(), String::new()),
+        Ok(r) if r.can_dump() => {
+            let user = &r.user;
+            let why = match (r.superuser, r.owns_database) {
+                (true, _) => tr!(lang, "superuser", "суперпользователь", "superuser"),
+                (false, true) => tr!(lang, "baza egasi", "владелец базы", "owns the database"),
+                _ => tr!(lang, "barcha jadvallarni o'qiy oladi", "читает все таблицы", "reads every table"),
+            };
+            line.pass(tr!(
+                lang,
+                "{user} ({why}): bu stansiya zaxira oladi",
+                "{user} ({why}): эта станция снимает копии",
+                "{user} ({why}): this station takes the backups"
+            ))
+        }
+        Ok(r) => {
+            let user = &r.user;
+            line.warn(
+                tr!(
+                    lang,
+                    "{user} bazani to'liq o'qiy olmaydi yoki zaxirani qayd eta olmaydi: bu stansiya zaxira olmaydi",
+                    "{user} не может прочитать всю базу или записать запуск копии: эта станция копий не снимает",
+                    "{user} may not read the whole database or record a backup run: this station takes no backups"
+                ),
+                tr!(
+                    lang,
+                    "Zaxirani database.owner_url bor stansiya oladi (docs/stations.md, 5)",
+                    "Копии снимает станция с database.owner_url (docs/stations.md, 5)",
+                    "A station with database.owner_url takes them (docs/stations.md, 5)"
+                ),
+            )
+        }
+    }
+}
+
+/// One login for the program and its backups: it works, but the database's own refusals
+/// (the app role's missing rights) no longer hold; only the triggers do.
+fn single_login(db: Option<&Connected>, lang: Language) -> Line {
+    let line = Line::new("database.login", Group::Backup, false, tr!(lang, "Alohida loginlar", "Раздельные логины", "Separate logins"));
+    match db {
+        Some(db) if db.single_login => line.warn(
+            tr!(
+                lang,
+                "Dastur baza egasining huquqlari bilan ishlaydi: bazadagi taqiqlar faqat triggerlarga tayanadi",
+                "Программа работает с правами владельца базы: запреты в базе держатся только на триггерах",
+                "The application runs with the database owner's rights: the database's refusals then rest on triggers alone"
+            ),
+            tr!(
+                lang,
+                "ombor_owner va ombor_app rollarini yarating (docs/stations.md, 2B), database.url = ombor_app, database.owner_url = ombor_owner",
+                "Создайте роли ombor_owner и ombor_app (docs/stations.md, 2B): database.url = ombor_app, database.owner_url = ombor_owner",
+                "Create the roles ombor_owner and ombor_app (docs/stations.md, 2B): database.url as ombor_app, database.owner_url as ombor_owner"
+            ),
+        ),
+        Some(_) => line.pass(tr!(lang, "dastur va zaxira alohida", "программа и копии раздельно", "program and backups apart")),
+        None => {
+            let (detail, hint) = no_database(lang);
+            line.warn(detail, hint)
+        }
+    }
+}
+
+/// The key that signs each backup: outside the backup folder, readable by the program only.
+fn signing_key(config: &Config, lang: Language) -> Line {
+    let line = Line::new("backup.key", Group::Backup, false, tr!(lang, "Zaxira imzo kaliti", "Ключ подписи копий", "Backup signing key"));
+    let path = config.data_dir().join(models::backups::KEY_FILE);
+    let shown = path.display();
+    match models::backups::SigningKey::load(&path) {
+        Ok(_) => line.pass(tr!(lang, "{shown} (0600)", "{shown} (0600)", "{shown} (0600)")),
+        Err(models::backups::BackupError::NoSigningKey { .. }) => line.warn(
+            tr!(lang, "{shown} hali yo'q", "{shown} ещё нет", "{shown} not there yet"),
+            tr!(
+                lang,
+                "Birinchi zaxirada yaratiladi; zaxira oladigan yoki tiklaydigan har bir stansiyaga shu faylni nusxalang (chmod 600)",
+                "Создаётся при первой копии; скопируйте этот файл на каждую станцию, которая снимает или восстанавливает копии (chmod 600)",
+                "Made by the first backup; copy this file to every station that takes or restores backups (chmod 600)"
+            ),
+        ),
+        Err(e) => line.fail(e.to_string(), tr!(lang, "chmod 600 {shown}", "chmod 600 {shown}", "chmod 600 {shown}")),
     }
 }
 

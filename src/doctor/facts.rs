@@ -50,6 +50,10 @@ pub struct Connected {
     pub embedded: bool,
     /// Databases restores kept beside the live one (each a full copy).
     pub kept: Result<Vec<models::backups::KeptDatabase>, String>,
+    /// What the backup login (owner_url, else url) may do, as the server answers.
+    pub dump_rights: Result<models::backups::DumpRights, String>,
+    /// A server reached with one login for both the program and its backups.
+    pub single_login: bool,
 }
 
 pub enum Scan {
@@ -132,6 +136,8 @@ async fn database_and_scan(config: &Config, options: &Options) -> (DbFacts, Scan
                 },
                 embedded: target.cluster.is_some(),
                 kept: models::backups::kept_databases(&target).await.map_err(|e| e.to_string()),
+                dump_rights: models::backups::dump_rights(&target).await.map_err(|e| e.to_string()),
+                single_login: target.cluster.is_none() && target.app.get_user() == target.owner.get_user(),
             };
             let scan = ask_for_scan(options, Some(&client)).await;
             (DbFacts::Connected(Box::new(connected)), scan)

@@ -1,36 +1,38 @@
-//! Taking one backup: pg_dump of an exported snapshot into the folder, the face model copy,
-//! the manifest and the sidecar, then retention and the mirror; the run recorded either way.
+//! Taking one backup: pg_dump of an exported snapshot into the folder, checked whole (closing
+//! line, every row), the face model copy, the manifest, the signature and the sidecar, then
+//! retention and the mirror; the run recorded either way. No statement waits for another
+//! session's lock longer than `backup.lock_timeout_secs`.
 
 use std::collections::BTreeMap;
 use std::fs::{self, File};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
+use std::time::Duration;
 
 use chrono::{Local, NaiveDateTime, Utc};
-use deadpool_postgres::Pool;
+use sha2::{Digest, Sha256};
+use tokio_postgres::error::SqlState;
 
-use super::files::{commit_partial, copy_atomically, copy_hashing, create_partial, free_bytes, prepare_folder, write_atomically};
+use super::files::{commit_partial, copy_atomically, copy_hashing_with, create_partial, free_bytes, prepare_folder, write_atomically};
 use super::names::stem_for;
 use super::pg_client::{client_command, find_client, server_version, PgClient};
 use super::retention::{apply_retention, sync_mirror};
+use super::scan::{DumpScan, DumpScanner, CLOSING_LINE};
+use super::sign::SigningKey;
 use super::store::record_run;
 use super::{io_err, BackupError, BackupOptions, BackupRecord, FaceModelCopy, Manifest, MAIN_TABLES};
 use crate::db::{connect, Target};
 use crate::session::SessionToken;
 
-/// Takes one backup and records it (ok or failed) in the backups table and the audit log.
+/// Takes one backup and records it (ok or failed) in the backups table and the audit log, as
+/// the owner's login that ran pg_dump (the application's role may not record runs).
 /// `session`: the admin who asked; None for the scheduled run.
-pub async fn take_backup(
-    target: &Target,
-    pool: &Pool,
-    opts: &BackupOptions,
-    session: Option<&SessionToken>,
-) -> Result<BackupRecord, BackupError> {
+pub async fn take_backup(target: &Target, opts: &BackupOptions, session: Option<&SessionToken>) -> Result<BackupRecord, BackupError> {
     let started = Utc::now();
     let outcome = dump(target, opts, Local::now().naive_local()).await;
     let finished = Utc::now();
-    let recorded = record_run(pool, session, opts, started, finished, &outcome).await;
+    let recorded = record_run(target, session, opts, started, finished, &outcome).await;
     match (outcome, recorded) {
         (Ok(d), Ok(mut record)) => {
             record.removed = d.removed;
@@ -57,11 +59,27 @@ pub(super) struct Dumped {
     pub(super) mirror: Option<String>,
 }
 
+/// A statement that gave up waiting for a lock (SQLSTATE 55P03) is `Locked`; others as usual.
+fn locked_or(e: tokio_postgres::Error, wait: Duration) -> BackupError {
+    match e.as_db_error() {
+        Some(db) if db.code() == &SqlState::LOCK_NOT_AVAILABLE => {
+            BackupError::Locked { seconds: wait.as_secs(), detail: db.message().to_string() }
+        }
+        _ => e.into(),
+    }
+}
+
 /// The file work of one backup; on failure nothing but this run's own files is removed.
 async fn dump(target: &Target, opts: &BackupOptions, now: NaiveDateTime) -> Result<Dumped, BackupError> {
     prepare_folder(&opts.dir)?;
+    let key = SigningKey::load_or_create(&opts.signing_key)?;
     let (mut client, conn) = connect(&target.owner).await?;
     let conn = tokio::spawn(conn);
+    let wait = opts.lock_timeout;
+    let locked = |e: tokio_postgres::Error| locked_or(e, wait);
+    // Every statement of this connection (the size, the counts) gives up on a lock after `wait`;
+    // pg_dump gets the same through PGOPTIONS.
+    client.batch_execute(&format!("SET lock_timeout = {}", wait.as_millis())).await?;
     let (server_version, server_major) = server_version(&client).await?;
     let pg_dump = find_client("pg_dump", opts.pg_bin_dir.as_deref(), &server_version, server_major)?;
 
@@ -72,7 +90,8 @@ async fn dump(target: &Target, opts: &BackupOptions, now: NaiveDateTime) -> Resu
               WHERE c.relkind IN ('r', 'm') AND n.nspname NOT IN ('pg_catalog', 'information_schema')",
             &[],
         )
-        .await?
+        .await
+        .map_err(locked)?
         .get(0);
     let needed = opts.min_free_bytes + data.max(0) as u64;
     let free = free_bytes(&opts.dir).map_err(|e| BackupError::FolderNotWritable { path: opts.dir.clone(), reason: e.to_string() })?;
@@ -93,7 +112,7 @@ async fn dump(target: &Target, opts: &BackupOptions, now: NaiveDateTime) -> Resu
     let tx = client.build_transaction().isolation_level(tokio_postgres::IsolationLevel::RepeatableRead).read_only(true).start().await?;
     let snapshot: String = tx.query_one("SELECT pg_export_snapshot()", &[]).await?.get(0);
     let counts_sql = format!("SELECT {}", MAIN_TABLES.iter().map(|t| format!("(SELECT count(*) FROM {t})")).collect::<Vec<_>>().join(", "));
-    let counts_row = tx.query_one(&counts_sql, &[]).await?;
+    let counts_row = tx.query_one(&counts_sql, &[]).await.map_err(locked)?;
     let row_counts: BTreeMap<String, i64> = MAIN_TABLES.iter().enumerate().map(|(i, t)| (t.to_string(), counts_row.get(i))).collect();
 
     let mut written: Vec<PathBuf> = Vec::new();
@@ -101,12 +120,14 @@ async fn dump(target: &Target, opts: &BackupOptions, now: NaiveDateTime) -> Resu
         let dump_name = format!("{stem}.sql");
         let (dir, owner, db, snap, client_bin) =
             (opts.dir.clone(), target.owner.clone(), database.clone(), snapshot.clone(), pg_dump.clone());
-        let (bytes, sha256, tmp, file) =
-            tokio::task::spawn_blocking(move || run_pg_dump(&client_bin, &owner, &db, &snap, &dir, &dump_name))
+        let (bytes, sha256, scan, tmp, file) =
+            tokio::task::spawn_blocking(move || run_pg_dump(&client_bin, &owner, &db, &snap, &dir, &dump_name, wait))
                 .await
                 .map_err(|e| BackupError::PgDump(e.to_string()))??;
         let dump_tmp = tmp.clone();
         let res = async {
+            // A pg_dump that exits 0 is not yet a backup: the file must be whole and hold every row.
+            check_complete(&scan, &row_counts, bytes)?;
             let face_model = if opts.face_model.is_file() {
                 let name = format!("{stem}.model.yml");
                 let (bytes, sha256) = copy_atomically(&opts.face_model, &opts.dir, &name)?;
@@ -127,10 +148,17 @@ async fn dump(target: &Target, opts: &BackupOptions, now: NaiveDateTime) -> Resu
                 program_version: env!("CARGO_PKG_VERSION").to_string(),
                 row_counts: row_counts.clone(),
                 face_model,
+                // Further facts for the manifest (and so under the signature) go here.
+                extra: BTreeMap::new(),
             };
             let json_name = format!("{stem}.json");
-            write_atomically(&opts.dir, &json_name, &serde_json::to_vec_pretty(&manifest).expect("serialisable"))?;
+            let json = serde_json::to_vec_pretty(&manifest).expect("serialisable");
+            write_atomically(&opts.dir, &json_name, &json)?;
             written.push(opts.dir.join(&json_name));
+            let manifest_sha256 = hex::encode(Sha256::digest(&json));
+            let sig_name = format!("{stem}.sig");
+            write_atomically(&opts.dir, &sig_name, key.sign(&manifest.file, &sha256, &manifest_sha256).as_bytes())?;
+            written.push(opts.dir.join(&sig_name));
             let sidecar_name = format!("{stem}.sql.sha256");
             write_atomically(&opts.dir, &sidecar_name, format!("{sha256}  {stem}.sql\n").as_bytes())?;
             written.push(opts.dir.join(&sidecar_name));
@@ -163,7 +191,30 @@ async fn dump(target: &Target, opts: &BackupOptions, now: NaiveDateTime) -> Resu
     Ok(Dumped { manifest, removed, mirror })
 }
 
-/// pg_dump → temp file, hashing the bytes as they pass. Returns (bytes, sha256, temp path, open file).
+/// The dump pg_dump wrote is whole: its closing line last, nothing a restore would refuse, and
+/// every main table's rows as counted in the snapshot it dumped.
+fn check_complete(scan: &DumpScan, row_counts: &BTreeMap<String, i64>, bytes: u64) -> Result<(), BackupError> {
+    if let Some((line, text)) = &scan.refused {
+        return Err(BackupError::IncompleteDump { reason: format!("line {line} is not what pg_dump writes: {text}") });
+    }
+    if !scan.complete {
+        return Err(BackupError::IncompleteDump { reason: format!("{bytes} bytes without the closing line \"{CLOSING_LINE}\"") });
+    }
+    let short: Vec<String> = row_counts
+        .iter()
+        .filter_map(|(table, expected)| {
+            let got = scan.row_counts.get(table).copied().unwrap_or(0);
+            (got != *expected).then(|| format!("{table}: {got} rows in the file, {expected} in the database"))
+        })
+        .collect();
+    if !short.is_empty() {
+        return Err(BackupError::IncompleteDump { reason: short.join("; ") });
+    }
+    Ok(())
+}
+
+/// pg_dump → temp file, hashing and scanning the bytes as they pass.
+/// Returns (bytes, sha256, scan, temp path, open file).
 fn run_pg_dump(
     pg_dump: &PgClient,
     owner: &tokio_postgres::Config,
@@ -171,10 +222,12 @@ fn run_pg_dump(
     snapshot: &str,
     dir: &Path,
     name: &str,
-) -> Result<(u64, String, PathBuf, File), BackupError> {
+    lock_timeout: Duration,
+) -> Result<(u64, String, DumpScan, PathBuf, File), BackupError> {
     let (mut file, tmp) = create_partial(dir, name)?;
     let mut cmd = client_command(pg_dump, owner, dbname);
-    cmd.args(["--format=plain", "--no-password", "--encoding=UTF8", &format!("--snapshot={snapshot}")])
+    cmd.env("PGOPTIONS", format!("-c lock_timeout={}", lock_timeout.as_millis()))
+        .args(["--format=plain", "--no-password", "--encoding=UTF8", &format!("--snapshot={snapshot}")])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     let fail = |e: BackupError| {
@@ -190,7 +243,8 @@ fn run_pg_dump(
     });
     let stdout = child.stdout.take().expect("piped");
     enlarge_pipe(&stdout);
-    let copied = copy_hashing(stdout, &mut file);
+    let mut scanner = DumpScanner::new();
+    let copied = copy_hashing_with(stdout, &mut file, |chunk| scanner.feed(chunk));
     if copied.is_err() {
         let _ = child.kill();
     }
@@ -200,9 +254,14 @@ fn run_pg_dump(
     let status = status.map_err(|e| fail(io_err("waiting for pg_dump")(e)))?;
     if !status.success() {
         let detail = err_text.trim().lines().rev().take(5).collect::<Vec<_>>().into_iter().rev().collect::<Vec<_>>().join("\n");
+        if detail.contains("lock timeout") {
+            let said = detail.lines().find(|l| l.contains("lock timeout")).unwrap_or(&detail);
+            let said = said.rsplit("ERROR:").next().unwrap_or(said).trim().to_string();
+            return Err(fail(BackupError::Locked { seconds: lock_timeout.as_secs(), detail: said }));
+        }
         return Err(fail(BackupError::PgDump(if detail.is_empty() { status.to_string() } else { detail })));
     }
-    Ok((bytes, sha256, tmp, file))
+    Ok((bytes, sha256, scanner.finish(), tmp, file))
 }
 
 /// A 1 MB pipe lets pg_dump run ahead of our hashing instead of waiting every 64 KB.

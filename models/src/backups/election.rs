@@ -10,7 +10,7 @@ use tokio_postgres::GenericClient;
 use super::dump::take_backup;
 use super::store::covering_run;
 use super::{BackupError, BackupOptions, BackupRecord};
-use crate::db::Target;
+use crate::db::{connect, Target};
 use crate::session::SessionToken;
 
 /// The advisory lock that elects the one station taking a backup when several share the
@@ -51,10 +51,56 @@ impl Elected {
     }
 }
 
-/// Can this station run pg_dump? The embedded cluster's owner is local; against a server it
-/// needs `database.owner_url` (without it the owner login is the application's own).
-pub fn has_owner_login(target: &Target) -> bool {
-    target.cluster.is_some() || target.owner.get_user() != target.app.get_user()
+/// What the login a backup runs as (`database.owner_url`, else `database.url`; the embedded
+/// cluster's owner) may do, as the server answers: the station dumps only when it may read the
+/// whole database and record the run.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct DumpRights {
+    pub user: String,
+    pub superuser: bool,
+    pub owns_database: bool,
+    /// SELECT on every table and sequence of the schema.
+    pub reads_every_table: bool,
+    /// EXECUTE on `backup_record()` (the owner's; not the application's role since V14).
+    pub records_runs: bool,
+}
+
+impl DumpRights {
+    pub fn can_dump(&self) -> bool {
+        (self.superuser || self.owns_database || self.reads_every_table) && (self.superuser || self.records_runs)
+    }
+}
+
+/// Asks the server what the backup login may do (one connection, one query).
+pub async fn dump_rights(target: &Target) -> Result<DumpRights, BackupError> {
+    let (c, conn) = connect(&target.owner).await?;
+    let conn = tokio::spawn(conn);
+    let row = c
+        .query_one(
+            "SELECT current_user::text,
+                    (SELECT rolsuper FROM pg_roles WHERE rolname = current_user),
+                    (SELECT d.datdba = (SELECT oid FROM pg_roles WHERE rolname = current_user) FROM pg_database d
+                      WHERE d.datname = current_database()),
+                    coalesce((SELECT bool_and(CASE WHEN c.relkind = 'S' THEN has_sequence_privilege(c.oid, 'SELECT')
+                                                   ELSE has_table_privilege(c.oid, 'SELECT') END)
+                                FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                               WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p', 'm', 'S')), true),
+                    coalesce((SELECT bool_or(has_function_privilege(p.oid, 'EXECUTE')) FROM pg_proc p
+                               JOIN pg_namespace n ON n.oid = p.pronamespace
+                              WHERE n.nspname = 'public' AND p.proname = 'backup_record'), false)",
+            &[],
+        )
+        .await;
+    drop(c);
+    let _ = conn.await;
+    let row = row?;
+    Ok(DumpRights {
+        user: row.get(0),
+        superuser: row.get::<_, Option<bool>>(1).unwrap_or(false),
+        owns_database: row.get::<_, Option<bool>>(2).unwrap_or(false),
+        reads_every_table: row.get(3),
+        records_runs: row.get(4),
+    })
 }
 
 /// Takes the backup `turn` asks for unless another station sharing the database has: stations
@@ -67,9 +113,10 @@ pub async fn take_backup_once(
     session: Option<&SessionToken>,
     turn: Turn,
 ) -> Result<Elected, BackupError> {
-    let can_dump = has_owner_login(target);
+    let rights = dump_rights(target).await?;
+    let can_dump = rights.can_dump();
     if turn == Turn::Manual && !can_dump {
-        return Err(BackupError::NoOwnerLogin);
+        return Err(BackupError::NoOwnerLogin { user: rights.user });
     }
     let give_up = std::time::Instant::now() + WAIT_FOR_DUMPING_STATION;
     loop {
@@ -89,7 +136,7 @@ pub async fn take_backup_once(
             return Ok(Elected::TakenBy(done));
         }
         if can_dump {
-            let record = take_backup(target, pool, opts, session).await?;
+            let record = take_backup(target, opts, session).await?;
             tx.commit().await?; // releases the lock: the others now find this record
             return Ok(Elected::Dumped(record));
         }

@@ -1,8 +1,10 @@
 //! Files written so that a power cut leaves each either whole under its final name or absent;
-//! sha256 while copying; the backup folder's checks (writable, free space).
+//! sha256 while copying; the backup folder's checks (writable, free space). Dumps hold password
+//! hashes and face templates: every file is made 0600 and the folders 0700 (issue 18).
 
 use std::fs::{self, File};
 use std::io::{self, Read, Write};
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
@@ -16,7 +18,7 @@ fn partial_path(dir: &Path, name: &str) -> PathBuf {
 pub(super) fn create_partial(dir: &Path, name: &str) -> Result<(File, PathBuf), BackupError> {
     let tmp = partial_path(dir, name);
     let _ = fs::remove_file(&tmp); // a leftover of a run that was killed
-    let f = File::options().write(true).create_new(true).open(&tmp).map_err(io_err(format!("creating {}", tmp.display())))?;
+    let f = File::options().write(true).create_new(true).mode(0o600).open(&tmp).map_err(io_err(format!("creating {}", tmp.display())))?;
     Ok((f, tmp))
 }
 
@@ -56,7 +58,12 @@ pub(super) fn copy_atomically(from: &Path, dir: &Path, name: &str) -> Result<(u6
     res
 }
 
-pub(super) fn copy_hashing(mut from: impl Read, to: &mut impl Write) -> io::Result<(u64, String)> {
+pub(super) fn copy_hashing(from: impl Read, to: &mut impl Write) -> io::Result<(u64, String)> {
+    copy_hashing_with(from, to, |_| {})
+}
+
+/// Copies and hashes, showing each chunk to `each` on the way (the dump's scan).
+pub(super) fn copy_hashing_with(mut from: impl Read, to: &mut impl Write, mut each: impl FnMut(&[u8])) -> io::Result<(u64, String)> {
     let mut hasher = Sha256::new();
     let mut buf = vec![0u8; 1 << 20];
     let mut total = 0u64;
@@ -68,6 +75,7 @@ pub(super) fn copy_hashing(mut from: impl Read, to: &mut impl Write) -> io::Resu
             Err(e) => return Err(e),
         };
         hasher.update(&buf[..n]);
+        each(&buf[..n]);
         to.write_all(&buf[..n])?;
         total += n as u64;
     }
@@ -82,6 +90,7 @@ pub fn sha256_of_file(path: &Path) -> io::Result<(u64, String)> {
 pub fn prepare_folder(dir: &Path) -> Result<(), BackupError> {
     let fail = |e: io::Error| BackupError::FolderNotWritable { path: dir.to_path_buf(), reason: e.to_string() };
     fs::create_dir_all(dir).map_err(fail)?;
+    close_folder(dir);
     let probe = dir.join(".ombor-write-test");
     fs::write(&probe, b"ok").map_err(fail)?;
     let _ = fs::remove_file(&probe);
@@ -91,4 +100,15 @@ pub fn prepare_folder(dir: &Path) -> Result<(), BackupError> {
 pub fn free_bytes(dir: &Path) -> io::Result<u64> {
     let st = nix::sys::statvfs::statvfs(dir).map_err(io::Error::from)?;
     Ok((st.blocks_available() as u64).saturating_mul(st.fragment_size() as u64))
+}
+
+/// The folder readable by its owner only (0700). A folder whose mode cannot be changed (a
+/// network share mounted with fixed modes) is used as it is, with a warning in the log.
+pub(super) fn close_folder(dir: &Path) {
+    let open_to_others = fs::metadata(dir).map(|m| m.permissions().mode() & 0o077 != 0).unwrap_or(false);
+    if open_to_others {
+        if let Err(e) = fs::set_permissions(dir, fs::Permissions::from_mode(0o700)) {
+            tracing::warn!(folder = %dir.display(), error = %e, "the backup folder stays readable by others: its mode cannot be changed");
+        }
+    }
 }

@@ -5,7 +5,8 @@
 //!
 //! One backup is a set of files sharing a stem `ombor_nazorat_YYYYMMDD_HHMMSS` (local time):
 //! `STEM.sql` (the dump), `STEM.sql.sha256` (`sha256sum -c` format), `STEM.json` (the manifest),
-//! `STEM.model.yml` (the face model, when there is one). The `.sql` is renamed into place last,
+//! `STEM.model.yml` (the face model, when there is one), `STEM.sig` (the HMAC of the dump's and
+//! the manifest's checksums under the key in the data folder). The `.sql` is renamed into place last,
 //! so a visible `.sql` always has its companions.
 //!
 //! One file per concern: `names` (file names), `pg_client` (finding and starting pg_dump/psql),
@@ -21,13 +22,16 @@ mod names;
 mod pg_client;
 mod restore;
 mod retention;
+mod scan;
 mod seed;
+mod sign;
 mod store;
 mod verify;
 
 use std::collections::BTreeMap;
 use std::io;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -36,13 +40,15 @@ use crate::config::Config;
 use crate::db::DbError;
 
 pub use dump::take_backup;
-pub use election::{has_owner_login, take_backup_once, Elected, Turn, WAIT_FOR_DUMPING_STATION};
+pub use election::{dump_rights, take_backup_once, DumpRights, Elected, Turn, WAIT_FOR_DUMPING_STATION};
 pub use files::{free_bytes, prepare_folder, sha256_of_file};
 pub use names::{parse_dump_name, sidecar_path, stem_for};
 pub use pg_client::{find_client, parse_client_version, PgClient};
 pub use restore::{drop_kept_database, kept_databases, live_database, restore, KeptDatabase, RestoreReport};
 pub use retention::retention_victims;
+pub use scan::{scan, DumpScan, DumpScanner, CLOSING_LINE};
 pub use seed::{bare_pg_dump, count_movements, drop_database_by_name, seed_into, seed_ledger};
+pub use sign::{signature_path, SigningKey, KEY_FILE};
 pub use store::{last_good_backup_at, row_counts, runs};
 pub use verify::{list_files, verify_file, BackupFile, ChecksumState, VerifiedBackup};
 
@@ -81,12 +87,26 @@ pub enum BackupError {
     NoClient { program: String, searched: String, server: String, server_major: u32 },
     #[error("another station ({station}) is taking the backup right now; its result will be in the backup list when it finishes")]
     TakenElsewhere { station: String },
-    #[error("this station cannot take backups: it has no database.owner_url (the database owner's login pg_dump needs); a station that has one takes them")]
-    NoOwnerLogin,
-    #[error("no station took the scheduled backup: this one has no database.owner_url, and none that has one recorded a backup within {} s", WAIT_FOR_DUMPING_STATION.as_secs())]
+    #[error("This station cannot take backups: its database login {user} is not a superuser, does not own the database, and may not both read every table and record backup runs. Give it database.owner_url (the database owner's login); a station that has one takes the backups.")]
+    NoOwnerLogin { user: String },
+    #[error("No station took the scheduled backup: this one may not dump the database, and none that may recorded a backup within {} s.", WAIT_FOR_DUMPING_STATION.as_secs())]
     NoStationTookIt,
     #[error("pg_dump failed: {0}")]
     PgDump(String),
+    #[error("The backup was given up: another session held a lock on the database for more than {seconds} s (backup.lock_timeout_secs). It is tried again at the next run. PostgreSQL said: \"{detail}\"")]
+    Locked { seconds: u64, detail: String },
+    #[error("pg_dump ended without finishing the dump ({reason}), so it is not kept as a backup.")]
+    IncompleteDump { reason: String },
+    #[error("There is no backup signing key at {path}. Copy backup.key from the station that took the backups into the data folder (chmod 600); nothing was changed.")]
+    NoSigningKey { path: PathBuf },
+    #[error("The backup signing key {path} cannot be used: {reason}.")]
+    SigningKey { path: PathBuf, reason: String },
+    #[error("{file} is not signed by this installation's backup key ({reason}): it may have been changed since it was written, so it is refused and nothing was changed.")]
+    BadSignature { file: PathBuf, reason: String },
+    #[error("{file}, line {line}, holds a psql command that pg_dump never writes ({text}): the file is refused and nothing was changed.")]
+    MetaCommand { file: PathBuf, line: u64, text: String },
+    #[error("{file} does not hold what its manifest records ({detail}): the file is refused and nothing was changed.")]
+    NotAsRecorded { file: PathBuf, detail: String },
     #[error("{what}: {source}")]
     Io { what: String, source: io::Error },
     #[error(transparent)]
@@ -105,8 +125,8 @@ pub enum BackupError {
     RestoreFailed { database: String, detail: String },
     #[error("the restored database {database} failed its check and was dropped; the live database was not touched: {detail}")]
     RestoredCheckFailed { database: String, detail: String },
-    #[error("switching to the restored database failed; the live database was not changed: {0}")]
-    Switch(String),
+    #[error("The restored database could not replace the live one, so the live database was not changed: {reason}")]
+    Switch { reason: String },
 }
 
 /// The kind of a failed backup, stored with the run (`backups.problem`) so that every station's
@@ -127,11 +147,15 @@ pub enum BackupProblem {
     /// A restore's file is damaged, unknown or failed its check.
     DamagedFile,
     RestoreFailed,
+    /// Another session held a lock longer than `backup.lock_timeout_secs`.
+    DatabaseLocked,
+    /// pg_dump stopped before the end of the dump (no closing line, rows missing).
+    IncompleteDump,
     Other,
 }
 
 impl BackupProblem {
-    pub const ALL: [BackupProblem; 10] = [
+    pub const ALL: [BackupProblem; 12] = [
         BackupProblem::FolderNotWritable,
         BackupProblem::NotEnoughSpace,
         BackupProblem::ClientMissing,
@@ -141,6 +165,8 @@ impl BackupProblem {
         BackupProblem::DatabaseUnavailable,
         BackupProblem::DamagedFile,
         BackupProblem::RestoreFailed,
+        BackupProblem::DatabaseLocked,
+        BackupProblem::IncompleteDump,
         BackupProblem::Other,
     ];
 
@@ -156,6 +182,8 @@ impl BackupProblem {
             BackupProblem::DatabaseUnavailable => "database_unavailable",
             BackupProblem::DamagedFile => "damaged_file",
             BackupProblem::RestoreFailed => "restore_failed",
+            BackupProblem::DatabaseLocked => "database_locked",
+            BackupProblem::IncompleteDump => "incomplete_dump",
             BackupProblem::Other => "other",
         }
     }
@@ -183,7 +211,10 @@ impl BackupError {
             BackupError::FolderNotWritable { .. } => BackupProblem::FolderNotWritable,
             BackupError::NotEnoughSpace { .. } => BackupProblem::NotEnoughSpace,
             BackupError::ClientTooOld { .. } | BackupError::NoClient { .. } => BackupProblem::ClientMissing,
-            BackupError::NoOwnerLogin | BackupError::NoStationTookIt => BackupProblem::NoStationTookIt,
+            BackupError::NoOwnerLogin { .. } | BackupError::NoStationTookIt => BackupProblem::NoStationTookIt,
+            BackupError::Locked { .. } => BackupProblem::DatabaseLocked,
+            BackupError::IncompleteDump { .. } => BackupProblem::IncompleteDump,
+            BackupError::NoSigningKey { .. } | BackupError::SigningKey { .. } => BackupProblem::Other,
             BackupError::TakenElsewhere { .. } => BackupProblem::TakenElsewhere,
             // pg_dump writes the file itself: a full disk shows in its message only.
             BackupError::PgDump(m) if says_disk_full(m) => BackupProblem::NotEnoughSpace,
@@ -196,8 +227,11 @@ impl BackupError {
             BackupError::NoChecksum { .. }
             | BackupError::ChecksumMismatch { .. }
             | BackupError::FaceModelDamaged { .. }
-            | BackupError::NotABackup(_) => BackupProblem::DamagedFile,
-            BackupError::RestoreFailed { .. } | BackupError::RestoredCheckFailed { .. } | BackupError::Switch(_) => {
+            | BackupError::NotABackup(_)
+            | BackupError::BadSignature { .. }
+            | BackupError::MetaCommand { .. }
+            | BackupError::NotAsRecorded { .. } => BackupProblem::DamagedFile,
+            BackupError::RestoreFailed { .. } | BackupError::RestoredCheckFailed { .. } | BackupError::Switch { .. } => {
                 BackupProblem::RestoreFailed
             }
         }
@@ -235,6 +269,10 @@ pub struct BackupOptions {
     /// `<data_dir>/model.yml`: copied beside each dump, put back by a restore.
     pub face_model: PathBuf,
     pub station: String,
+    /// `backup.lock_timeout_secs`: the longest a backup waits for another session's lock.
+    pub lock_timeout: Duration,
+    /// `<data_dir>/backup.key`: signs each backup; outside the backup folder (see `sign`).
+    pub signing_key: PathBuf,
 }
 
 impl BackupOptions {
@@ -249,6 +287,8 @@ impl BackupOptions {
             pg_bin_dir: non_empty(&c.database.pg_bin_dir),
             face_model: c.face_model_path(),
             station: c.general.station.clone(),
+            lock_timeout: Duration::from_secs(c.backup.lock_timeout_secs.max(1)),
+            signing_key: c.data_dir().join(KEY_FILE),
         }
     }
 }
@@ -320,6 +360,10 @@ pub struct Manifest {
     /// Row counts of MAIN_TABLES, taken in the very snapshot pg_dump dumped.
     pub row_counts: BTreeMap<String, i64>,
     pub face_model: Option<FaceModelCopy>,
+    /// Further facts a backup records (e.g. the ledger's chain heads), kept as they are read so
+    /// that a newer program's manifest reads back whole; the signature covers the whole file.
+    #[serde(flatten, default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

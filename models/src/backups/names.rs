@@ -31,8 +31,14 @@ pub fn sidecar_path(dump: &Path) -> PathBuf {
     PathBuf::from(format!("{}.sha256", dump.display()))
 }
 
-pub(super) fn companions(dir: &Path, stem: &str) -> [PathBuf; 3] {
-    [dir.join(format!("{stem}.sql.sha256")), dir.join(format!("{stem}.json")), dir.join(format!("{stem}.model.yml"))]
+/// The files of one backup besides its `.sql`: checksum, manifest, face model copy, signature.
+pub(super) fn companions(dir: &Path, stem: &str) -> [PathBuf; 4] {
+    [
+        dir.join(format!("{stem}.sql.sha256")),
+        dir.join(format!("{stem}.json")),
+        dir.join(format!("{stem}.model.yml")),
+        dir.join(format!("{stem}.sig")),
+    ]
 }
 
 #[cfg(test)]

@@ -8,10 +8,13 @@ use std::time::Duration;
 
 use chrono::Local;
 use serde::Serialize;
+use sha2::{Digest, Sha256};
 use tokio_postgres::GenericClient;
 
 use super::files::copy_atomically;
-use super::pg_client::{client_command, find_client, server_version};
+use super::pg_client::{client_command, find_client, server_version, PgClient};
+use super::scan::DumpScanner;
+use super::sign::SigningKey;
 use super::store::{carry_backup_runs, row_counts};
 use super::verify::{verify_file, VerifiedBackup};
 use super::{io_err, BackupError, BackupOptions, STAMP_FORMAT};
@@ -39,7 +42,8 @@ pub struct RestoreReport {
 /// live name; the live database is kept as `<name>_old_<stamp>`. Then the face model is put back.
 /// `by`: who asked (recorded in the audit log of the restored database).
 pub async fn restore(target: &Target, file: &Path, opts: &BackupOptions, by: Option<&str>) -> Result<RestoreReport, BackupError> {
-    let verified = verify_file(file)?;
+    let key = SigningKey::load(&opts.signing_key)?;
+    let verified = verify_file(file, &key)?;
     let live = live_database(target);
     let stamp = Local::now().format(STAMP_FORMAT).to_string();
     let fresh = restore_name(&live, "restore", &stamp);
@@ -49,30 +53,31 @@ pub async fn restore(target: &Target, file: &Path, opts: &BackupOptions, by: Opt
     let (server_version, server_major) = server_version(&maint).await?;
     let psql = find_client("psql", opts.pg_bin_dir.as_deref(), &server_version, server_major)?;
 
-    maint.batch_execute(&format!("CREATE DATABASE {} ENCODING 'UTF8' TEMPLATE template0", quote_ident(&fresh))).await?;
+    maint.batch_execute(&format!("CREATE DATABASE {} ENCODING 'UTF8' TEMPLATE template0", quote_ident(&fresh))).await.map_err(|e| {
+        BackupError::RestoreFailed {
+            database: fresh.clone(),
+            detail: format!(
+                "The database owner's login may not create a database (it needs CREATEDB). PostgreSQL said: \"{}\"",
+                pg_said(&e)
+            ),
+        }
+    })?;
 
-    // 1. Load the dump into the new database, all or nothing.
+    // 1. Load the dump into the new database, all or nothing. psql is fed the bytes that are
+    // checked on the way (the file could be swapped after verify_file).
     let load = {
-        let (psql, owner, dbname, path) = (psql.clone(), target.owner.clone(), fresh.clone(), verified.file.clone());
-        tokio::task::spawn_blocking(move || {
-            let mut cmd = client_command(&psql, &owner, &dbname);
-            cmd.args(["-X", "-q", "--no-password", "-v", "ON_ERROR_STOP=1", "--single-transaction", "-o", "/dev/null", "-f"]).arg(&path);
-            cmd.output()
-        })
-        .await
-        .map_err(|e| BackupError::RestoreFailed { database: fresh.clone(), detail: e.to_string() })?
+        let (psql, owner, dbname, path, sha256) =
+            (psql.clone(), target.owner.clone(), fresh.clone(), verified.file.clone(), verified.sha256.clone());
+        tokio::task::spawn_blocking(move || load_dump(&psql, &owner, &dbname, &path, &sha256))
+            .await
+            .map_err(|e| BackupError::RestoreFailed { database: fresh.clone(), detail: e.to_string() })?
     };
-    match load {
-        Ok(out) if out.status.success() => {}
-        Ok(out) => {
-            drop_database(&maint, &fresh).await;
-            let detail = String::from_utf8_lossy(&out.stderr).trim().lines().take(5).collect::<Vec<_>>().join("\n");
-            return Err(BackupError::RestoreFailed { database: fresh, detail });
-        }
-        Err(e) => {
-            drop_database(&maint, &fresh).await;
-            return Err(BackupError::RestoreFailed { database: fresh, detail: format!("cannot run {}: {e}", psql.path.display()) });
-        }
+    if let Err(e) = load {
+        drop_database(&maint, &fresh).await;
+        return Err(match e {
+            Loaded::Refused(e) => e,
+            Loaded::Failed(detail) => BackupError::RestoreFailed { database: fresh, detail },
+        });
     }
 
     // 2. Check it before it may replace anything.
@@ -110,7 +115,7 @@ pub async fn restore(target: &Target, file: &Path, opts: &BackupOptions, by: Opt
     }
 
     // 3. Switch: both renames in one transaction, with the live database closed to newcomers.
-    if let Err(e) = switch_databases(&maint, &live, &fresh, &old).await {
+    if let Err(e) = switch_databases(target, &maint, &live, &fresh, &old).await {
         drop_database(&maint, &fresh).await;
         return Err(e);
     }
@@ -211,22 +216,71 @@ async fn kept_on(owner: &impl GenericClient, live: &str) -> Result<Vec<KeptDatab
 }
 
 async fn drop_database(maint: &tokio_postgres::Client, name: &str) {
-    let _ = maint.batch_execute(&format!("DROP DATABASE IF EXISTS {}", quote_ident(name))).await;
+    // FORCE: a psql that was killed may still be leaving (its session is the owner's own).
+    let _ = maint.batch_execute(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", quote_ident(name))).await;
 }
 
 pub(super) fn quote_ident(s: &str) -> String {
     format!("\"{}\"", s.replace('"', "\"\""))
 }
 
-async fn switch_databases(maint: &tokio_postgres::Client, live: &str, fresh: &str, old: &str) -> Result<(), BackupError> {
-    let switch_err = |e: tokio_postgres::Error| BackupError::Switch(crate::error::Error::from(e).to_string());
-    maint.batch_execute(&format!("ALTER DATABASE {} WITH ALLOW_CONNECTIONS false", quote_ident(live))).await.map_err(switch_err)?;
-    let mut last_error = String::new();
-    for _ in 0..50 {
-        maint
-            .execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()", &[&live])
-            .await
-            .map_err(switch_err)?;
+/// How long a restore waits for sessions it may not end (other logins') to leave the live database.
+pub const SWITCH_WAIT: Duration = Duration::from_secs(30);
+
+/// PostgreSQL's own text of an error (without our wording around it).
+fn pg_said(e: &tokio_postgres::Error) -> String {
+    e.as_db_error().map(|d| d.message().to_string()).unwrap_or_else(|| e.to_string())
+}
+
+/// Renames the live database away and the restored one into its place, in one transaction.
+///
+/// Nobody may be connected to the live database at that moment, and the owner's login needs no
+/// right over other roles' sessions for it (the documented `ombor_owner` has none): the live
+/// database is closed to new connections (`ALLOW_CONNECTIONS false`), the application's
+/// sessions are ended by the application's own login (a role may always end its own
+/// sessions), the owner's by the owner's, and any other login's only when the owner may
+/// (superuser, pg_signal_backend). Stations reconnect through their pool to the restored
+/// database. Whatever is still connected after `SWITCH_WAIT` is named in the error, and the
+/// live database is opened again unchanged.
+async fn switch_databases(target: &Target, maint: &tokio_postgres::Client, live: &str, fresh: &str, old: &str) -> Result<(), BackupError> {
+    // Connected before the door closes: the application's login may reach only the live database.
+    let mut app = if target.app.get_user() != target.owner.get_user() { connect(&target.app).await.ok() } else { None };
+    maint.batch_execute(&format!("ALTER DATABASE {} WITH ALLOW_CONNECTIONS false", quote_ident(live))).await.map_err(|e| {
+        BackupError::Switch {
+            reason: format!("the database owner's login may not close it to new connections. PostgreSQL said: \"{}\"", pg_said(&e)),
+        }
+    })?;
+    let deadline = std::time::Instant::now() + SWITCH_WAIT;
+    let mut last_error: String;
+    loop {
+        let ended = maint
+            .execute(
+                "SELECT pg_terminate_backend(a.pid) FROM pg_stat_activity a
+                  WHERE a.datname = $1 AND a.pid <> pg_backend_pid() AND a.backend_type = 'client backend'
+                    AND ((SELECT rolsuper FROM pg_roles WHERE rolname = current_user)
+                         OR (NOT coalesce((SELECT r.rolsuper FROM pg_roles r WHERE r.oid = a.usesysid), true)
+                             AND (pg_has_role(a.usesysid, 'USAGE') OR pg_has_role('pg_signal_backend', 'USAGE'))))",
+                &[&live],
+            )
+            .await;
+        if let Err(e) = ended {
+            tracing::warn!(error = %pg_said(&e), "the sessions this login may end could not be ended");
+        }
+        if let Some((c, conn)) = app.take() {
+            let conn = tokio::spawn(conn);
+            if let Err(e) = c
+                .execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+                      WHERE datname = current_database() AND usename = current_user AND pid <> pg_backend_pid()",
+                    &[],
+                )
+                .await
+            {
+                tracing::warn!(error = %e, "the application's sessions could not be ended by its own login");
+            }
+            drop(c);
+            let _ = conn.await;
+        }
         let renamed = maint
             .batch_execute(&format!(
                 "BEGIN; ALTER DATABASE {l} RENAME TO {o}; ALTER DATABASE {f} RENAME TO {l}; COMMIT;",
@@ -243,13 +297,105 @@ async fn switch_databases(maint: &tokio_postgres::Client, live: &str, fresh: &st
             }
             Err(e) => {
                 let _ = maint.batch_execute("ROLLBACK").await;
-                last_error = crate::error::Error::from(e).to_string();
-                tokio::time::sleep(Duration::from_millis(200)).await;
+                last_error = pg_said(&e);
             }
         }
+        if std::time::Instant::now() >= deadline {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
     }
+    let still: Option<String> = maint
+        .query_one(
+            "SELECT string_agg(DISTINCT coalesce(usename::text, '?') || coalesce(' (' || nullif(application_name, '') || ')', '')
+                                || coalesce(' from ' || host(client_addr), ''), ', ')
+               FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()",
+            &[&live],
+        )
+        .await
+        .ok()
+        .and_then(|r| r.get(0));
     let _ = maint.batch_execute(&format!("ALTER DATABASE {} WITH ALLOW_CONNECTIONS true", quote_ident(live))).await;
-    Err(BackupError::Switch(last_error))
+    Err(BackupError::Switch {
+        reason: format!(
+            "after {} s these sessions were still connected to it, and this station's logins may not end them: {}. Close them (the other stations' kiosks, any psql) and restore again. PostgreSQL said: \"{last_error}\"",
+            SWITCH_WAIT.as_secs(),
+            still.unwrap_or_else(|| "none listed".into())
+        ),
+    })
+}
+
+enum Loaded {
+    /// The bytes fed to psql were not the verified ones, or held a psql command: refused.
+    Refused(BackupError),
+    /// psql stopped with an error (its stderr).
+    Failed(String),
+}
+
+/// Feeds the dump to `psql -1 -f -` chunk by chunk, each chunk hashed and scanned before psql
+/// sees it: a line with a psql command never reaches psql, and if the bytes differ from the
+/// verified ones psql is killed before its COMMIT (all is rolled back).
+fn load_dump(psql: &PgClient, owner: &tokio_postgres::Config, dbname: &str, path: &Path, sha256: &str) -> Result<(), Loaded> {
+    use std::io::{Read, Write};
+    let mut cmd = client_command(psql, owner, dbname);
+    cmd.args(["-X", "-q", "--no-password", "-v", "ON_ERROR_STOP=1", "--single-transaction", "-o", "/dev/null", "-f", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped());
+    let mut src = fs::File::open(path).map_err(|e| Loaded::Failed(format!("cannot read {}: {e}", path.display())))?;
+    let mut child = cmd.spawn().map_err(|e| Loaded::Failed(format!("cannot run {}: {e}", psql.path.display())))?;
+    let mut stderr = child.stderr.take().expect("piped");
+    let err_reader = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = stderr.read_to_string(&mut s);
+        s
+    });
+    let mut stdin = child.stdin.take().expect("piped");
+    let mut hasher = Sha256::new();
+    let mut scanner = DumpScanner::new();
+    let mut buf = vec![0u8; 1 << 20];
+    let fed: Result<(), Loaded> = loop {
+        let n = match src.read(&mut buf) {
+            Ok(0) => break Ok(()),
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => break Err(Loaded::Failed(format!("reading {}: {e}", path.display()))),
+        };
+        hasher.update(&buf[..n]);
+        scanner.feed(&buf[..n]);
+        if let Some((line, text)) = scanner.refused() {
+            break Err(Loaded::Refused(BackupError::MetaCommand { file: path.to_path_buf(), line, text }));
+        }
+        if stdin.write_all(&buf[..n]).is_err() {
+            break Ok(()); // psql stopped early: its exit status and stderr say why
+        }
+    };
+    // The last line, if it has no newline, is judged only now (psql runs it at EOF).
+    let fed = fed.and_then(|()| match scanner.finish().refused {
+        Some((l, text)) => Err(Loaded::Refused(BackupError::MetaCommand { file: path.to_path_buf(), line: l, text })),
+        None => Ok(()),
+    });
+    let changed = fed.is_ok() && hex::encode(hasher.finalize()) != sha256;
+    if fed.is_err() || changed {
+        // Before stdin closes: psql never reaches its COMMIT.
+        let _ = child.kill();
+        let _ = child.wait();
+        let _ = err_reader.join();
+        return Err(fed.err().unwrap_or_else(|| {
+            Loaded::Refused(BackupError::NotAsRecorded {
+                file: path.to_path_buf(),
+                detail: "it changed while it was being restored".to_string(),
+            })
+        }));
+    }
+    drop(stdin);
+    let status = child.wait().map_err(|e| Loaded::Failed(format!("waiting for psql: {e}")))?;
+    let err_text = err_reader.join().unwrap_or_default();
+    if !status.success() {
+        let detail = err_text.trim().lines().take(5).collect::<Vec<_>>().join("\n");
+        return Err(Loaded::Failed(if detail.is_empty() { status.to_string() } else { detail }));
+    }
+    Ok(())
 }
 
 /// Puts the backup's face model in place (the current one is kept beside it). A backup without

@@ -5,8 +5,9 @@ use std::path::Path;
 
 use chrono::NaiveDateTime;
 
-use super::files::copy_atomically;
+use super::files::{close_folder, copy_atomically};
 use super::names::{companions, parse_dump_name};
+use super::Manifest;
 
 /// Which dumps to delete, by name, at local time `now`: the newest dump of each of the last
 /// `keep_daily` days and of each of the last `keep_monthly` months stays, as do the newest dump
@@ -48,9 +49,27 @@ pub(super) fn dump_names(dir: &Path) -> Vec<String> {
     entries.flatten().filter_map(|e| e.file_name().into_string().ok()).filter(|n| parse_dump_name(n).is_some()).collect()
 }
 
+/// The dumps of `dir` whose set is whole: the checksum file and the manifest beside it, the
+/// manifest recording the dump's size. Only these count for retention: a doubtful file (a dump cut short
+/// and left behind, a copy without its companions) is never taken for a day's newest backup,
+/// so it can never make retention delete a good one, and retention never deletes it either.
+pub(super) fn complete_sets(dir: &Path) -> Vec<String> {
+    dump_names(dir)
+        .into_iter()
+        .filter(|name| {
+            let stem = name.trim_end_matches(".sql");
+            let size = fs::metadata(dir.join(name)).map(|m| m.len()).ok();
+            let manifest_path = dir.join(format!("{stem}.json"));
+            // A manifest of an older program that does not read as ours still counts as one.
+            let recorded = fs::read(&manifest_path).ok().and_then(|b| serde_json::from_slice::<Manifest>(&b).ok()).map(|m| m.bytes);
+            dir.join(format!("{stem}.sql.sha256")).is_file() && manifest_path.is_file() && recorded.is_none_or(|b| Some(b) == size)
+        })
+        .collect()
+}
+
 /// Deletes the dumps retention lets go, with their companions; returns their names.
 pub(super) fn apply_retention(dir: &Path, now: NaiveDateTime, keep_daily: usize, keep_monthly: usize) -> Vec<String> {
-    let victims = retention_victims(&dump_names(dir), now, keep_daily, keep_monthly);
+    let victims = retention_victims(&complete_sets(dir), now, keep_daily, keep_monthly);
     for name in &victims {
         let stem = name.trim_end_matches(".sql");
         let _ = fs::remove_file(dir.join(name));
@@ -69,8 +88,9 @@ pub(super) fn sync_mirror(dir: &Path, mirror: &Path, now: NaiveDateTime, keep_da
     if !mirror.is_dir() {
         return format!("mirror {} not present (disk not mounted?): skipped", mirror.display());
     }
+    close_folder(mirror);
     let mut copied = 0;
-    for name in dump_names(dir) {
+    for name in complete_sets(dir) {
         if mirror.join(&name).exists() {
             continue;
         }

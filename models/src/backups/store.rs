@@ -4,13 +4,12 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use deadpool_postgres::Pool;
 use tokio_postgres::GenericClient;
 
 use super::dump::Dumped;
 use super::election::Turn;
 use super::{BackupError, BackupOptions, BackupRecord, MAIN_TABLES};
-use crate::db::{connect_database, Target};
+use crate::db::{connect, connect_database, Target};
 use crate::session::SessionToken;
 
 /// The good backup that already does what `turn` asks, if one is recorded.
@@ -28,16 +27,37 @@ pub(super) async fn covering_run(c: &impl GenericClient, turn: Turn) -> Result<O
     Ok(row.as_ref().map(BackupRecord::from_row))
 }
 
+/// Records one run through `backup_record()`, as the owner's login (the one that ran pg_dump;
+/// the application's role may not call it since V14). An admin's run carries their session,
+/// which the function checks against the `backup` permission.
 pub(super) async fn record_run(
-    pool: &Pool,
+    target: &Target,
     session: Option<&SessionToken>,
     opts: &BackupOptions,
     started: DateTime<Utc>,
     finished: DateTime<Utc>,
     outcome: &Result<Dumped, BackupError>,
 ) -> Result<BackupRecord, BackupError> {
-    let mut client = pool.get().await?;
-    let tx = crate::session::begin(&mut client, session).await?;
+    let (mut client, conn) = connect(&target.owner).await?;
+    let conn = tokio::spawn(conn);
+    let result = record_on(&mut client, session, opts, started, finished, outcome).await;
+    drop(client);
+    let _ = conn.await;
+    result
+}
+
+async fn record_on(
+    client: &mut tokio_postgres::Client,
+    session: Option<&SessionToken>,
+    opts: &BackupOptions,
+    started: DateTime<Utc>,
+    finished: DateTime<Utc>,
+    outcome: &Result<Dumped, BackupError>,
+) -> Result<BackupRecord, BackupError> {
+    let tx = client.transaction().await?;
+    if let Some(token) = session {
+        tx.execute("SELECT set_config('ombor.session', $1, true)", &[&token.as_hex()]).await?;
+    }
     let (status, error, problem) = match outcome {
         Ok(_) => ("ok", None, None),
         Err(e) => ("failed", Some(e.to_string()), Some(e.problem().code())),

@@ -7,9 +7,13 @@ use std::path::{Path, PathBuf};
 use chrono::NaiveDateTime;
 use serde::Serialize;
 
-use super::files::sha256_of_file;
+use sha2::{Digest, Sha256};
+
+use super::files::{copy_hashing_with, sha256_of_file};
 use super::names::{parse_dump_name, sidecar_path, stem_of};
 use super::retention::dump_names;
+use super::scan::{DumpScanner, CLOSING_LINE};
+use super::sign::{signature_path, SigningKey};
 use super::{io_err, BackupError, Manifest};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -75,7 +79,8 @@ fn read_sidecar(path: &Path) -> Option<String> {
     (hex.len() == 64 && hex.chars().all(|c| c.is_ascii_hexdigit())).then_some(hex)
 }
 
-/// A dump whose checksum (and its face model copy's) has just been checked.
+/// A dump whose checksum, signature, content (psql commands, rows) and face model copy have
+/// just been checked.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct VerifiedBackup {
     pub file: PathBuf,
@@ -85,38 +90,74 @@ pub struct VerifiedBackup {
     pub face_model: Option<PathBuf>,
 }
 
-/// Checks the dump against its sidecar and the face model copy against the manifest.
-pub fn verify_file(path: &Path) -> Result<VerifiedBackup, BackupError> {
+/// Checks everything a restore relies on before anything is touched: the dump against its
+/// sidecar; the signature (`STEM.sig`, the HMAC of the dump's and the manifest's checksums
+/// under `key`); the manifest's checksum and row counts against what the dump holds; that the
+/// dump holds no psql command pg_dump never writes; the face model copy against the manifest.
+pub fn verify_file(path: &Path, key: &SigningKey) -> Result<VerifiedBackup, BackupError> {
     if stem_of(path).is_none() {
         return Err(BackupError::NotABackup(path.to_path_buf()));
     }
     let sidecar = sidecar_path(path);
     let expected = read_sidecar(&sidecar).ok_or_else(|| BackupError::NoChecksum { file: path.to_path_buf(), sidecar: sidecar.clone() })?;
-    let (bytes, actual) = sha256_of_file(path).map_err(io_err(format!("reading {}", path.display())))?;
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let stem = stem_of(path).expect("checked above");
+    let name = format!("{stem}.sql");
+    let bad_signature = |reason: String| BackupError::BadSignature { file: path.to_path_buf(), reason };
+    // The manifest's bytes as they are: the signature covers this very file.
+    let json_path = dir.join(format!("{stem}.json"));
+    let json = fs::read(&json_path).map_err(|e| bad_signature(format!("its manifest {} cannot be read: {e}", json_path.display())))?;
+    let sig_path = signature_path(dir, &stem);
+    let signature =
+        fs::read_to_string(&sig_path).map_err(|e| bad_signature(format!("its signature {} cannot be read: {e}", sig_path.display())))?;
+    let manifest: Manifest =
+        serde_json::from_slice(&json).map_err(|e| bad_signature(format!("its manifest {} is not readable: {e}", json_path.display())))?;
+    let manifest_sha256 = hex::encode(Sha256::digest(&json));
+
+    let mut scanner = DumpScanner::new();
+    let file = fs::File::open(path).map_err(io_err(format!("reading {}", path.display())))?;
+    let (bytes, actual) = copy_hashing_with(file, &mut std::io::sink(), |chunk| scanner.feed(chunk))
+        .map_err(io_err(format!("reading {}", path.display())))?;
     if actual != expected {
         return Err(BackupError::ChecksumMismatch { file: path.to_path_buf(), expected, actual });
     }
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let stem = stem_of(path).expect("checked above");
-    let manifest: Option<Manifest> = fs::read(dir.join(format!("{stem}.json"))).ok().and_then(|b| serde_json::from_slice(&b).ok());
+    if manifest.sha256 != actual {
+        return Err(BackupError::ChecksumMismatch { file: path.to_path_buf(), expected: manifest.sha256.clone(), actual });
+    }
+    if !key.verify(&name, &actual, &manifest_sha256, &signature) {
+        return Err(bad_signature(format!("{} does not match the dump and its manifest", sig_path.display())));
+    }
+    let scan = scanner.finish();
+    if let Some((line, text)) = scan.refused {
+        return Err(BackupError::MetaCommand { file: path.to_path_buf(), line, text });
+    }
+    if !scan.complete {
+        return Err(BackupError::NotAsRecorded { file: path.to_path_buf(), detail: format!("it does not end with \"{CLOSING_LINE}\"") });
+    }
+    let differ: Vec<String> = manifest
+        .row_counts
+        .iter()
+        .filter_map(|(table, recorded)| {
+            let got = scan.row_counts.get(table).copied().unwrap_or(0);
+            (got != *recorded).then(|| format!("{table}: {got} rows, the manifest records {recorded}"))
+        })
+        .collect();
+    if !differ.is_empty() {
+        return Err(BackupError::NotAsRecorded { file: path.to_path_buf(), detail: differ.join("; ") });
+    }
     let mut face_model = None;
-    if let Some(m) = &manifest {
-        if m.sha256 != actual {
-            return Err(BackupError::ChecksumMismatch { file: path.to_path_buf(), expected: m.sha256.clone(), actual });
-        }
-        if let Some(fm) = &m.face_model {
-            let copy = dir.join(&fm.file);
-            match sha256_of_file(&copy) {
-                Ok((_, sum)) if sum == fm.sha256 => face_model = Some(copy),
-                Ok((_, sum)) => {
-                    return Err(BackupError::FaceModelDamaged {
-                        file: copy,
-                        reason: format!("sha256 {sum}, the manifest recorded {}", fm.sha256),
-                    })
-                }
-                Err(e) => return Err(BackupError::FaceModelDamaged { file: copy, reason: e.to_string() }),
+    if let Some(fm) = &manifest.face_model {
+        let copy = dir.join(&fm.file);
+        match sha256_of_file(&copy) {
+            Ok((_, sum)) if sum == fm.sha256 => face_model = Some(copy),
+            Ok((_, sum)) => {
+                return Err(BackupError::FaceModelDamaged {
+                    file: copy,
+                    reason: format!("sha256 {sum}, the manifest recorded {}", fm.sha256),
+                })
             }
+            Err(e) => return Err(BackupError::FaceModelDamaged { file: copy, reason: e.to_string() }),
         }
     }
-    Ok(VerifiedBackup { file: path.to_path_buf(), bytes, sha256: actual, manifest, face_model })
+    Ok(VerifiedBackup { file: path.to_path_buf(), bytes, sha256: actual, manifest: Some(manifest), face_model })
 }

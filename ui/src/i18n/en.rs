@@ -108,6 +108,8 @@ pub fn text(key: Text) -> &'static str {
         Text::BkNoStationTookIt => "no station that can take backups took this one",
         Text::BkTakenElsewhere => "another station is taking the backup right now",
         Text::BkPgDumpFailed => "the backup program (pg_dump) stopped with an error",
+        Text::BkDatabaseLocked => "the database was locked by another session for too long; the backup is tried again at the next run",
+        Text::BkIncompleteDump => "the backup program (pg_dump) stopped before the end of the dump; the file was not kept",
         Text::BkDatabaseUnavailable => "the database could not be reached",
         Text::BkDamagedFile => "the backup file is damaged or is not a backup",
         Text::BkRestoreFailed => "the restore did not complete; the live database was not changed",

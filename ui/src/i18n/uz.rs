@@ -108,6 +108,8 @@ pub fn text(key: Text) -> &'static str {
         Text::BkNoStationTookIt => "zaxira ola oladigan birorta stansiya bu nusxani olmadi",
         Text::BkTakenElsewhere => "boshqa stansiya hozir zaxira nusxa olmoqda",
         Text::BkPgDumpFailed => "zaxira dasturi (pg_dump) xato bilan to'xtadi",
+        Text::BkDatabaseLocked => "ma'lumotlar bazasi boshqa seans tomonidan juda uzoq band qilindi; zaxira keyingi safar yana olinadi",
+        Text::BkIncompleteDump => "zaxira dasturi (pg_dump) nusxani oxirigacha yozmay to'xtadi; fayl saqlanmadi",
         Text::BkDatabaseUnavailable => "ma'lumotlar bazasiga ulanib bo'lmadi",
         Text::BkDamagedFile => "zaxira fayli shikastlangan yoki zaxira fayli emas",
         Text::BkRestoreFailed => "tiklash yakunlanmadi; ishlayotgan ma'lumotlar bazasi o'zgartirilmadi",
