@@ -156,6 +156,11 @@ pub enum ImportCommand {
     /// Products and categories from an older system's SQLite database (admin), read-only on the
     /// file, all rows or none. Mapping: docs/import-sqlite.md.
     Sqlite(crate::commands::catalog::ImportArgs),
+    /// A Django warehouse application's database whole (admin): categories with their tree,
+    /// products and units, stock, the history, users with their roles and passwords, employees.
+    /// SOURCE is its db.sqlite3 or a postgres:// URL; read-only. One transaction; running it
+    /// again imports nothing twice. Step by step: docs/import-django.md.
+    Django(crate::commands::django::DjangoArgs),
 }
 
 #[derive(Subcommand, Debug)]

@@ -51,6 +51,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let rows = models::import::parse_table(&models::import::read_sqlite(&args.file)?);
             commands::catalog::import(&Db::open(&config)?, rows, &args)
         }
+        Command::Import(ImportCommand::Django(args)) => commands::django::run(&config, args),
         Command::Bench(BenchCommand::Ledger(args)) => commands::bench::ledger(&config, args),
         Command::Backup(cmd) => commands::backup::backup(&config, cmd),
         Command::Restore { file, yes, login, json } => commands::backup::restore(&config, &file, yes, &login, json),

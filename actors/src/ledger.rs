@@ -220,6 +220,32 @@ pub async fn import_file(pool: &Pool, auth: &AuthContext, path: PathBuf, update:
     import_rows(pool, auth, &rows, errors, update, dry_run).await
 }
 
+/// `ombor import django` and the products tab's import: reads the Django database (SQLite file
+/// or PostgreSQL URL, read-only), checks it against ours and imports it in one transaction —
+/// or, for a dry run, goes all the way and rolls back. The role is checked before the source
+/// is even opened; the database checks 'import' again.
+pub async fn import_django(
+    pool: &Pool,
+    auth: &AuthContext,
+    location: &str,
+    mapping: Option<models::django::Mapping>,
+    station: &str,
+    dry_run: bool,
+    progress: models::django::Progress<'_>,
+) -> Result<models::django::ImportReport, Error> {
+    auth.require(Action::Import)?;
+    let (m, data) = models::django::read_source(location, mapping, progress).await?;
+    let mut c = pool.get().await?;
+    let tx = session::begin(&mut c, Some(&auth.token)).await?;
+    let report = models::django::import(&tx, &m, data, location, station, dry_run, progress).await?;
+    if report.is_refused() || dry_run {
+        tx.rollback().await?;
+    } else {
+        tx.commit().await?;
+    }
+    Ok(report)
+}
+
 pub async fn add_employee(pool: &Pool, auth: &AuthContext, full_name: &str, personnel_no: Option<&str>) -> Result<models::Employee, Error> {
     as_user!(pool, auth, Action::ManageEmployees, |tx| models::employees::add(&*tx, full_name, personnel_no).await?)
 }

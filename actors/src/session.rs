@@ -82,6 +82,10 @@ pub async fn login(pool: &Pool, s: &SessionSettings, username: &str, password: &
         .await
         .map_err(|e| Error::Database(format!("password check failed: {e}")))?;
     let Some(record) = record else { return Err(Error::BadCredentials) };
+    // A user moved in from Django logs in with the old password once: the database verifies
+    // it against the Django hash it keeps (the station never sees that hash) and takes the
+    // argon2id hash made here in the same step.
+    let ok = ok || (record.active && legacy_login(&**client, &record, password, &s.station).await?);
     if !ok || !record.active {
         if record.active && users::auth_failed(&**client, record.user_id, s.max_failed_logins, s.lockout, &s.station).await? {
             let again = users::auth_lookup(&**client, username).await?;
@@ -93,6 +97,17 @@ pub async fn login(pool: &Pool, s: &SessionSettings, username: &str, password: &
     users::open_session(&**client, record.user_id, &token, &s.station, s.database_idle()).await?;
     tracing::info!(user = record.user_id, role = record.role.as_str(), "logged in");
     Ok(AuthContext { token, user_id: record.user_id, username: username.to_string(), role: record.role })
+}
+
+async fn legacy_login(client: &impl deadpool_postgres::tokio_postgres::GenericClient, record: &users::AuthRecord, password: &str, station: &str) -> Result<bool, Error> {
+    if users::legacy_pending(client, record.user_id).await?.is_none() {
+        return Ok(false);
+    }
+    let pw = password.to_string();
+    let new_hash = tokio::task::spawn_blocking(move || password::hash_existing(&pw))
+        .await
+        .map_err(|e| Error::Database(format!("password hashing failed: {e}")))??;
+    users::legacy_login(client, record.user_id, password, &new_hash, station).await
 }
 
 /// Creates a user: the first admin needs no login (`auth` None, no admin yet); otherwise an

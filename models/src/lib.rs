@@ -9,6 +9,7 @@ pub mod cluster;
 pub mod config;
 pub mod db;
 pub mod demo;
+pub mod django;
 pub mod employees;
 pub mod error;
 pub mod face_templates;

@@ -7,7 +7,7 @@ use tokio_postgres::types::Type;
 use tokio_postgres::{GenericClient, Row};
 
 use crate::error::{Error, Result};
-use crate::types::{Movement, MovementKind};
+use crate::types::{Movement, MovementKind, MovementOrigin};
 
 /// The largest quantity a movement may carry (NUMERIC(18,6) holds less than 10^12).
 pub fn max_quantity() -> Decimal {
@@ -43,7 +43,7 @@ pub fn check_quantity(q: Decimal, unit_decimals: Option<u32>) -> Result<()> {
 
 // `kind` as text: a typed query (one round trip) cannot look a custom type up once the
 // transaction has failed, and would then report that instead of the real error.
-const COLUMNS: &str = "id, product_id, kind::text, quantity, employee_id, user_id, verification_id, reverses_id, note, station, created_at";
+const COLUMNS: &str = "id, product_id, kind::text, quantity, employee_id, user_id, verification_id, reverses_id, note, station, created_at, origin";
 
 fn from_row(r: &Row) -> Movement {
     Movement {
@@ -58,6 +58,7 @@ fn from_row(r: &Row) -> Movement {
         note: r.get(8),
         station: r.get(9),
         created_at: r.get(10),
+        origin: r.get::<_, Option<&str>>(11).and_then(MovementOrigin::parse),
     }
 }
 
@@ -148,9 +149,11 @@ pub async fn history(c: &impl GenericClient, f: &MovementFilter) -> Result<Vec<H
     let rows = c
         .query(
             "SELECT m.id, m.product_id, m.kind::text, m.quantity, m.employee_id, m.user_id, m.verification_id, m.reverses_id, m.note,
-                    m.station, m.created_at, p.sku, p.name, p.unit, e.full_name, u.username,
+                    m.station, m.created_at, m.origin, p.sku, p.name, p.unit,
+                    coalesce(e.full_name, m.legacy -> 'employee' ->> 'name', ''),
+                    CASE WHEN m.origin = 'imported' THEN coalesce(m.legacy -> 'user' ->> 'username', '') ELSE u.username END,
                     (SELECT r.id FROM movements r WHERE r.reverses_id = m.id)
-               FROM movements m JOIN products p ON p.id = m.product_id JOIN employees e ON e.id = m.employee_id
+               FROM movements m JOIN products p ON p.id = m.product_id LEFT JOIN employees e ON e.id = m.employee_id
                JOIN users u ON u.id = m.user_id
               WHERE ($1::timestamptz IS NULL OR m.created_at >= $1) AND ($2::timestamptz IS NULL OR m.created_at < $2)
                 AND ($3::bigint IS NULL OR m.product_id = $3) AND ($4::bigint IS NULL OR m.employee_id = $4)
@@ -164,12 +167,12 @@ pub async fn history(c: &impl GenericClient, f: &MovementFilter) -> Result<Vec<H
         .iter()
         .map(|r| HistoryLine {
             movement: from_row(r),
-            sku: r.get(11),
-            product_name: r.get(12),
-            unit: r.get(13),
-            employee_name: r.get(14),
-            username: r.get(15),
-            reversed_by: r.get(16),
+            sku: r.get(12),
+            product_name: r.get(13),
+            unit: r.get(14),
+            employee_name: r.get(15),
+            username: r.get(16),
+            reversed_by: r.get(17),
         })
         .collect())
 }

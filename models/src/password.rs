@@ -30,6 +30,16 @@ pub fn hash(password: &str) -> Result<String> {
     argon2().hash_password(password.as_bytes(), &salt).map(|h| h.to_string()).map_err(|e| Error::Invalid(e.to_string()))
 }
 
+/// An argon2id hash of a password someone already had (a migrated user's Django password):
+/// only the length limit applies, not today's rules for new passwords.
+pub fn hash_existing(password: &str) -> Result<String> {
+    if password.len() > MAX_PASSWORD_BYTES {
+        return Err(Error::Invalid(format!("the password is longer than {MAX_PASSWORD_BYTES} bytes")));
+    }
+    let salt = SaltString::generate(&mut OsRng);
+    argon2().hash_password(password.as_bytes(), &salt).map(|h| h.to_string()).map_err(|e| Error::Invalid(e.to_string()))
+}
+
 /// Constant work whether or not the user exists: verifies against a dummy hash when `hash` is None.
 pub fn verify(password: &str, hash: Option<&str>) -> bool {
     static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();

@@ -23,10 +23,12 @@ pub enum Action {
     Restore,
     Export,
     ViewAudit,
+    /// Importing another system's database whole (`ombor import django`), opening balances included.
+    Import,
 }
 
 impl Action {
-    pub const ALL: [Action; 13] = [
+    pub const ALL: [Action; 14] = [
         Action::ViewStock,
         Action::ViewReports,
         Action::ViewOwnHistory,
@@ -40,6 +42,7 @@ impl Action {
         Action::Restore,
         Action::Export,
         Action::ViewAudit,
+        Action::Import,
     ];
 
     /// The name used in role_permissions.
@@ -58,6 +61,7 @@ impl Action {
             Action::Restore => "restore",
             Action::Export => "export",
             Action::ViewAudit => "view_audit",
+            Action::Import => "import",
         }
     }
 }

@@ -130,11 +130,39 @@ pub struct Movement {
     pub product_id: i64,
     pub kind: MovementKind,
     pub quantity: Decimal,
-    pub employee_id: i64,
+    /// None only for an imported movement whose old system named no employee.
+    pub employee_id: Option<i64>,
     pub user_id: i64,
     pub verification_id: Option<i64>,
     pub reverses_id: Option<i64>,
     pub note: Option<String>,
     pub station: String,
     pub created_at: DateTime<Utc>,
+    /// None: posted here. Imported: another system's history; Opening: an import's opening balance.
+    pub origin: Option<MovementOrigin>,
+}
+
+/// Where a movement that was not posted at a station came from (V17).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MovementOrigin {
+    Imported,
+    Opening,
+}
+
+impl MovementOrigin {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MovementOrigin::Imported => "imported",
+            MovementOrigin::Opening => "opening",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<MovementOrigin> {
+        match s {
+            "imported" => Some(MovementOrigin::Imported),
+            "opening" => Some(MovementOrigin::Opening),
+            _ => None,
+        }
+    }
 }

@@ -42,6 +42,17 @@ pub async fn auth_lookup(c: &impl GenericClient, username: &str) -> Result<Optio
     }))
 }
 
+/// The Django hasher a migrated user still logs in with (V17), or None.
+pub async fn legacy_pending(c: &impl GenericClient, user_id: i64) -> Result<Option<String>> {
+    Ok(c.query_one("SELECT auth_legacy_pending($1)", &[&user_id]).await?.get(0))
+}
+
+/// A migrated user's first login: the database checks `password` against the Django hash and,
+/// when it matches, stores `new_hash` (argon2id of the same password) and deletes the old one.
+pub async fn legacy_login(c: &impl GenericClient, user_id: i64, password: &str, new_hash: &str, station: &str) -> Result<bool> {
+    Ok(c.query_one("SELECT auth_legacy_login($1, $2, $3, $4)", &[&user_id, &password, &new_hash, &station]).await?.get(0))
+}
+
 /// Records a wrong password; true when this failure locked the account.
 pub async fn auth_failed(c: &impl GenericClient, user_id: i64, max_failures: i32, lockout: Duration, station: &str) -> Result<bool> {
     Ok(c.query_one("SELECT auth_failed($1, $2, $3::text::interval, $4)", &[&user_id, &max_failures, &interval(lockout), &station])

@@ -7,6 +7,7 @@ pub mod catalog;
 pub mod config;
 pub mod db;
 pub mod demo;
+pub mod django;
 pub mod doctor;
 pub mod face;
 pub mod labels;
