@@ -184,6 +184,10 @@ async fn compare_with_django(s: &Station, expected: &Value, report: &Value) {
     let (ok, out, err) = s.run(&["ledger", "verify", "--user", "boss", "--password-stdin", "--json"], BOSS);
     assert!(ok, "{out}{err}");
     let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["movements"].as_i64().unwrap(), s.count("SELECT count(*) FROM movements").await, "{v}");
+    assert!(v["movements"].as_i64().unwrap() > m["total"].as_i64().unwrap(), "history and opening balances checked: {v}");
+    assert_eq!(v["broken_count"], 0, "{v}");
+    assert_eq!(v["hash_function_replaced"], false, "{v}");
     assert!(v["first_broken_link"].is_null() && v["stock_mismatches"].as_array().unwrap().is_empty(), "{v}");
 }
 
@@ -263,6 +267,18 @@ async fn a_django_sqlite_database_comes_in_whole_once() {
     let app = s.db.pool.get().await.unwrap();
     let denied = app.query("SELECT encoded FROM legacy_passwords", &[]).await.unwrap_err();
     assert_eq!(denied.as_db_error().map(|e| e.code().code()), Some("42501"), "{denied:?}");
+    // The old data is in the hash: changing an imported movement's old kind breaks its link.
+    owner
+        .batch_execute(
+            "ALTER TABLE movements DISABLE TRIGGER movements_append_only;
+             UPDATE movements SET legacy = jsonb_set(legacy, '{kind}', '\"chiqim\"')
+              WHERE id = (SELECT min(id) FROM movements WHERE origin = 'imported' AND legacy ->> 'kind' = 'kirim');
+             ALTER TABLE movements ENABLE TRIGGER movements_append_only;",
+        )
+        .await
+        .unwrap();
+    let (ok, out, _) = s.run(&["ledger", "verify", "--user", "boss", "--password-stdin", "--json"], BOSS);
+    assert!(!ok && out.contains("\"broken_count\": 1"), "{out}");
     // Nor post an opening balance or an import outside an admin's session.
     let denied = app.query("SELECT import_begin('x', 'y', 'z')", &[]).await.unwrap_err();
     assert!(denied.as_db_error().map(|e| e.code().code()) == Some("OMB01"), "{denied}");

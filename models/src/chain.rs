@@ -55,10 +55,17 @@ struct Link {
     created_at: DateTime<Utc>,
     prev_hash: Option<Vec<u8>>,
     hash: Vec<u8>,
+    /// V17: where an imported movement came from; NULL (left out) for one posted here.
+    origin: Option<String>,
+    import_run: Option<i64>,
+    /// The old system's data as jsonb's own text.
+    legacy: Option<String>,
 }
 
-/// The same bytes `movement_hash()` of migration V2 hashes: the previous hash, then the fields
-/// joined by `|` as `concat_ws` joins them (a NULL is left out, not written empty).
+/// The same bytes `movement_hash()` of migrations V2 and V17 hashes: the previous hash, then the
+/// fields joined by `|` as `concat_ws` joins them (a NULL is left out, not written empty; V17's
+/// origin, import run and legacy data are NULL for every movement posted here, so those hash
+/// exactly as under V2).
 fn expected_hash(m: &Link) -> Vec<u8> {
     let opt = |v: Option<i64>| v.map_or("-".to_string(), |v| v.to_string());
     let fields: Vec<String> = [
@@ -66,13 +73,16 @@ fn expected_hash(m: &Link) -> Vec<u8> {
         Some(m.product_id.to_string()),
         Some(m.kind.clone()),
         Some(m.quantity.normalize().to_string()),
-        m.employee_id.map(|v| v.to_string()),
+        Some(opt(m.employee_id)),
         m.user_id.map(|v| v.to_string()),
         Some(opt(m.verification_id)),
         Some(opt(m.reverses_id)),
         Some(m.note.clone().unwrap_or_default()),
         Some(m.station.clone()),
         Some(m.created_at.timestamp_micros().to_string()),
+        m.origin.clone(),
+        m.import_run.map(|v| v.to_string()),
+        m.legacy.clone(),
     ]
     .into_iter()
     .flatten()
@@ -139,7 +149,7 @@ pub async fn check(c: &impl GenericClient, anchor: Option<&Anchor>) -> Result<Ch
     let stream = c
         .query_raw(
             "SELECT id, product_id, kind::text, quantity, employee_id, user_id, verification_id, reverses_id, note, station,
-                    created_at, prev_hash, hash
+                    created_at, prev_hash, hash, origin, import_run, legacy::text
                FROM movements ORDER BY product_id, id",
             std::iter::empty::<i64>(),
         )
@@ -185,6 +195,9 @@ pub async fn check(c: &impl GenericClient, anchor: Option<&Anchor>) -> Result<Ch
             created_at: row.get(10),
             prev_hash: row.get(11),
             hash: row.get(12),
+            origin: row.get(13),
+            import_run: row.get(14),
+            legacy: row.get(15),
         };
         out.movements += 1;
         let prev_in_chain = match current.take() {
