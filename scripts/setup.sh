@@ -17,6 +17,8 @@ packages=(
 )
 if [ "$want_test" -eq 1 ]; then
   packages+=(xvfb xdotool matchbox-window-manager wmctrl imagemagick poppler-utils)
+  # the scanner-layout window test: setxkbmap ru|uz, and key codes sent through XTest
+  packages+=(x11-xkb-utils python3-xlib)
   # ops tests: systemd-analyze verifies the service units
   packages+=(systemd)
 fi

@@ -387,3 +387,125 @@ fn a_scan_shows_its_card_under_the_russian_and_uzbek_layouts_and_with_caps_lock(
     let status = wait_with_deadline(&mut kiosk, Duration::from_secs(30)).expect("the kiosk exits after its window is closed");
     assert!(status.success(), "{status}; log:\n{}", log(d));
 }
+
+/// Taps each key of the on-screen keyboard (or keypad) by its label. After "⇧" the keyboard
+/// shows capitals: the next key is found by its capital.
+fn tap_keys(x: &XDisplay, data: &std::path::Path, keys: &[&str]) {
+    let mut shifted = false;
+    for k in keys {
+        let label: String = if shifted {
+            let mut c = k.chars();
+            c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
+        } else {
+            k.to_string()
+        };
+        tap_text(x, data, &label);
+        shifted = *k == "⇧";
+    }
+}
+
+/// Waits until the kiosk shows `label`.
+fn shows(data: &std::path::Path, label: &str, timeout: Duration) -> bool {
+    let deadline = std::time::Instant::now() + timeout;
+    while std::time::Instant::now() < deadline {
+        if text_map(data).iter().any(|(_, _, t)| t == label) {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    false
+}
+
+/// Touch only, on a 1366×768 screen: the first admin is created, logs out and in again, adds
+/// the product `Oʻgʻit — Ўғит` and an employee — every character tapped on the on-screen
+/// keyboard (its Uzbek Latin and Uzbek Cyrillic layouts), nothing typed on a keyboard. Then a
+/// person types into the product search under the Russian layout and gets Cyrillic.
+#[test]
+fn a_first_admin_adds_a_product_and_an_employee_by_taps_alone_at_1366x768() {
+    let x = XDisplay::start_sized(1366, 768);
+    let data = data_dir();
+    let d = data.path();
+    let mut kiosk = start_kiosk(&x, d);
+    assert!(x.wait_for_window("Ombor Nazorat", Duration::from_secs(60)), "no window; log:\n{}", log(d));
+    let uz = |t: Text| tr(Language::Uzbek, t);
+    let input = |t: Text| format!("[input] {}", uz(t));
+    let shots = std::env::var("OMBOR_SCREENSHOT_DIR").ok().map(std::path::PathBuf::from);
+    let shot = |name: &str| {
+        if let Some(dir) = &shots {
+            std::thread::sleep(Duration::from_millis(400));
+            x.screenshot(&dir.join(format!("touch-1366x768-{name}.png")));
+        }
+    };
+    assert!(shows(d, uz(Text::CreateAdmin), Duration::from_secs(60)), "the first run screen; texts: {:?}", text_map(d));
+    let password = ["b", "o", "s", "s", "-", "p", "a", "s", "s", "-", "1"];
+
+    // The first admin: the name field is chosen already; the labels choose the others.
+    tap_keys(&x, d, &["b", "o", "s", "s"]);
+    tap_text(&x, d, uz(Text::Password));
+    tap_keys(&x, d, &password);
+    tap_text(&x, d, uz(Text::RepeatPassword));
+    tap_keys(&x, d, &password);
+    shot("first-run");
+    tap_text(&x, d, uz(Text::CreateAdmin));
+    assert!(wait_for_log(d, "first admin created from the kiosk", 1, Duration::from_secs(30)), "log:\n{}", log(d));
+    assert!(wait_for_log(d, "logged in on the kiosk", 1, Duration::from_secs(30)), "log:\n{}", log(d));
+
+    // Out and in again, by taps.
+    tap_text(&x, d, uz(Text::LogOut));
+    tap_text(&x, d, uz(Text::LogIn));
+    assert!(wait_for_log(d, "screen=\"login\"", 1, Duration::from_secs(10)), "log:\n{}", log(d));
+    tap_keys(&x, d, &["b", "o", "s", "s"]);
+    tap_text(&x, d, uz(Text::Password));
+    tap_keys(&x, d, &password);
+    tap_text(&x, d, uz(Text::LogIn));
+    assert!(wait_for_log(d, "logged in on the kiosk", 2, Duration::from_secs(30)), "log:\n{}", log(d));
+
+    // A product named in both Uzbek scripts.
+    tap_text(&x, d, uz(Text::AddProduct));
+    tap_text(&x, d, &input(Text::Sku));
+    tap_keys(&x, d, &["⇧", "o", "⇧", "g", "-", "1"]);
+    tap_text(&x, d, &input(Text::QrCode));
+    tap_keys(&x, d, &["⇧", "q", "⇧", "r", "-", "7", "7"]);
+    tap_text(&x, d, &input(Text::Name));
+    tap_keys(&x, d, &["⇧", "oʻ", "gʻ", "i", "t", "‿", "—", "‿", "Ўз", "⇧", "ў", "ғ", "и", "т", "Oʻz"]);
+    tap_text(&x, d, &input(Text::MinStock));
+    tap_keys(&x, d, &["5"]);
+    shot("product-form");
+    tap_text(&x, d, uz(Text::Save));
+    assert!(shows(d, "Oʻgʻit — Ўғит", Duration::from_secs(10)), "the product is listed; texts: {:?}", text_map(d));
+
+    // An employee.
+    tap_text(&x, d, uz(Text::TabEmployees));
+    tap_text(&x, d, &input(Text::FullName));
+    tap_keys(&x, d, &["⇧", "a", "l", "i", "‿", "⇧", "v", "a", "l", "i", "y", "e", "v"]);
+    tap_text(&x, d, uz(Text::AddEmployee));
+    assert!(shows(d, "Ali Valiyev", Duration::from_secs(10)), "the employee is listed; texts: {:?}", text_map(d));
+    shot("employees");
+
+    // A person at a physical keyboard with the Russian layout types into the search: Cyrillic.
+    tap_text(&x, d, uz(Text::TabProducts));
+    tap_text(&x, d, &input(Text::SearchProducts));
+    x.set_layout("ru");
+    let keys: Vec<String> = "ghbdtn"
+        .chars()
+        .flat_map(|c| {
+            let (code, _) = us_keycode(c).unwrap();
+            [format!("+{code}"), format!("-{code}")]
+        })
+        .collect();
+    x.xtest(&keys);
+    assert!(shows(d, "[input] привет", Duration::from_secs(10)), "the search has what the ru layout types; texts: {:?}", text_map(d));
+    x.set_layout("us");
+
+    assert!(x.cmd("wmctrl").args(["-c", "Ombor Nazorat"]).status().unwrap().success());
+    let status = wait_with_deadline(&mut kiosk, Duration::from_secs(30)).expect("the kiosk exits after its window is closed");
+    assert!(status.success(), "{status}; log:\n{}", log(d));
+
+    // The database's answer.
+    let product = ombor_with_password(d, &["stock", "OG-1", "--json"], "");
+    let product: serde_json::Value = serde_json::from_str(&product).unwrap();
+    assert_eq!(product["name"].as_str(), Some("Oʻgʻit — Ўғит"), "{product}");
+    assert_eq!(product["qr_code"].as_str(), Some("QR-77"), "{product}");
+    let employees = ombor_with_password(d, &["employee", "list", "--json"], "");
+    assert!(employees.contains("Ali Valiyev"), "{employees}");
+}

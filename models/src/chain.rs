@@ -157,21 +157,20 @@ pub async fn check(c: &impl GenericClient, anchor: Option<&Anchor>) -> Result<Ch
     pin_mut!(stream);
     let anchored: HashMap<i64, (i64, &[u8])> =
         anchor.map(|a| a.heads.iter().map(|h| (h.product_id, (h.movement_id, h.hash.as_slice()))).collect()).unwrap_or_default();
-    let mut out = ChainCheck {
-        movements: 0,
-        broken: vec![],
-        broken_count: 0,
-        hash_function_replaced: false,
-        since_anchor: None,
-        heads: vec![],
-    };
+    let mut out =
+        ChainCheck { movements: 0, broken: vec![], broken_count: 0, hash_function_replaced: false, since_anchor: None, heads: vec![] };
     let mut since = anchor.map(|a| SinceAnchor { anchored_at: a.taken_at, lost: vec![], lost_count: 0, added: 0, added_first: vec![] });
     // Per product: the previous hash, and whether the anchored head was met (and held).
     let mut current: Option<(i64, Vec<u8>, i64)> = None;
     let mut anchor_seen: Option<bool> = None;
     let mut seen_products: Vec<i64> = vec![];
 
-    let finish_product = |product: i64, last_id: i64, last_hash: Vec<u8>, anchor_seen: Option<bool>, since: &mut Option<SinceAnchor>, heads: &mut Vec<Head>| {
+    let finish_product = |product: i64,
+                          last_id: i64,
+                          last_hash: Vec<u8>,
+                          anchor_seen: Option<bool>,
+                          since: &mut Option<SinceAnchor>,
+                          heads: &mut Vec<Head>| {
         heads.push(Head { product_id: product, movement_id: last_id, hash: last_hash });
         if let (Some(s), Some((anchored_id, _))) = (since.as_mut(), anchored.get(&product)) {
             if anchor_seen.is_none() {
@@ -278,9 +277,8 @@ async fn hash_function_replaced(c: &impl GenericClient) -> Result<bool> {
     let Some(expected) = crate::db::migration_function_body("movement_hash") else {
         return Ok(false);
     };
-    let row = c
-        .query_opt("SELECT prosrc FROM pg_proc WHERE proname = 'movement_hash' AND pronamespace = 'public'::regnamespace", &[])
-        .await?;
+    let row =
+        c.query_opt("SELECT prosrc FROM pg_proc WHERE proname = 'movement_hash' AND pronamespace = 'public'::regnamespace", &[]).await?;
     Ok(row.map(|r| r.get::<_, String>(0)).as_deref().map(str::trim) != Some(expected.trim()))
 }
 
@@ -399,7 +397,10 @@ mod tests {
 
     #[test]
     fn an_anchor_reads_back_and_refuses_an_edited_head() {
-        let a = Anchor::new(3, vec![Head { product_id: 2, movement_id: 9, hash: vec![1; 32] }, Head { product_id: 1, movement_id: 4, hash: vec![2; 32] }]);
+        let a = Anchor::new(
+            3,
+            vec![Head { product_id: 2, movement_id: 9, hash: vec![1; 32] }, Head { product_id: 1, movement_id: 4, hash: vec![2; 32] }],
+        );
         let text = a.to_text();
         assert_eq!(Anchor::parse(&text).unwrap(), a);
         let edited = text.replace(&format!("2 9 {}", hex::encode([1u8; 32])), &format!("2 8 {}", hex::encode([1u8; 32])));

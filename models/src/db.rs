@@ -137,10 +137,7 @@ pub struct MigrationReport {
 /// privileges are neither copied by `CREATE DATABASE … TEMPLATE` nor restored from a plain dump,
 /// so every migrate runs it, not only V11. Owner only; nothing happens before V11 is applied.
 pub async fn harden(owner: &tokio_postgres::Client) -> Result<(), DbError> {
-    let exists: bool = owner
-        .query_one("SELECT to_regprocedure('public.ombor_harden_database()') IS NOT NULL", &[])
-        .await?
-        .get(0);
+    let exists: bool = owner.query_one("SELECT to_regprocedure('public.ombor_harden_database()') IS NOT NULL", &[]).await?.get(0);
     if exists {
         owner.batch_execute("SELECT ombor_harden_database()").await?;
     }

@@ -366,7 +366,8 @@ pub async fn import_products(
     let categories = col(|r| r.category.clone());
     let units = col(|r| Some(r.unit.clone()));
     let mins: Vec<Decimal> = rows.iter().map(|r| r.min_stock).collect();
-    const IMPORT_ROWS: &str = "import_rows AS (SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::numeric[])
+    const IMPORT_ROWS: &str =
+        "import_rows AS (SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::numeric[])
                                  AS i(sku, qr_code, name, category, unit, min_stock))";
     let params: [&(dyn tokio_postgres::types::ToSql + Sync); 6] = [&skus, &qrs, &names, &categories, &units, &mins];
     report.updated = c

@@ -235,16 +235,13 @@ impl TestDb {
 /// the AT&T/ORL faces of 20 people, ten 92×112 greyscale photos each, from a pinned PyPI wheel)
 /// — a folder per person, holding that person's photos.
 pub fn faces_dir() -> PathBuf {
-    std::env::var("OMBOR_TEST_FACES")
-        .or_else(|_| std::env::var("OMBOR_FACES_DIR"))
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| {
-            let cache = std::env::var_os("XDG_CACHE_HOME")
-                .filter(|d| !d.is_empty())
-                .map(PathBuf::from)
-                .unwrap_or_else(|| PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".cache"));
-            cache.join("ombor-nazorat/test-faces")
-        })
+    std::env::var("OMBOR_TEST_FACES").or_else(|_| std::env::var("OMBOR_FACES_DIR")).map(PathBuf::from).unwrap_or_else(|_| {
+        let cache = std::env::var_os("XDG_CACHE_HOME")
+            .filter(|d| !d.is_empty())
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".cache"));
+        cache.join("ombor-nazorat/test-faces")
+    })
 }
 
 /// The optional extra photos beside the checkout (`../shared/fixtures/faces`: five people, six

@@ -16,7 +16,13 @@ async fn add_product(db: &TestDb, admin: &SessionToken, sku: &str) -> models::Pr
     let tx = session::begin(&mut c, Some(admin)).await.unwrap();
     let p = products::add(
         &*tx,
-        &NewProduct { sku: sku.into(), qr_code: format!("QR-{sku}"), name: format!("Product {sku}"), unit: "pcs".into(), ..Default::default() },
+        &NewProduct {
+            sku: sku.into(),
+            qr_code: format!("QR-{sku}"),
+            name: format!("Product {sku}"),
+            unit: "pcs".into(),
+            ..Default::default()
+        },
     )
     .await
     .unwrap();

@@ -458,8 +458,7 @@ async fn verify_names_every_owner_rewrite_since_the_last_anchor() {
         )))
         .await
         .unwrap();
-    let forged_id: i64 =
-        owner.query_one("SELECT max(id) FROM movements WHERE product_id = $1", &[&forged.id]).await.unwrap().get(0);
+    let forged_id: i64 = owner.query_one("SELECT max(id) FROM movements WHERE product_id = $1", &[&forged.id]).await.unwrap().get(0);
     // The self-consistency checks alone see nothing: that is why the anchor exists.
     let alone = movements::verify(&**c).await.unwrap();
     assert!(alone.first_broken_link.is_none() && alone.stock_mismatches.is_empty(), "{alone:?}");

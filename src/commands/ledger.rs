@@ -272,7 +272,11 @@ fn verify_text(report: &models::movements::LedgerReport, anchor_path: &std::path
     match &report.first_broken_link {
         None => s += "hash chain: intact\n",
         Some(_) => {
-            let links = if report.broken_links.is_empty() { report.first_broken_link.iter().collect::<Vec<_>>() } else { report.broken_links.iter().collect() };
+            let links = if report.broken_links.is_empty() {
+                report.first_broken_link.iter().collect::<Vec<_>>()
+            } else {
+                report.broken_links.iter().collect()
+            };
             s += &format!("hash chain: BROKEN at {} place(s)\n", report.broken_count.max(1));
             for b in links.iter().take(20) {
                 s += &format!(
@@ -304,7 +308,11 @@ fn verify_text(report: &models::movements::LedgerReport, anchor_path: &std::path
                         "  product {}: movement #{} {}\n",
                         l.product_id,
                         l.movement_id,
-                        if l.problem == "gone" { "is gone (its history was cut or erased)" } else { "was changed (it or one before it was rewritten)" }
+                        if l.problem == "gone" {
+                            "is gone (its history was cut or erased)"
+                        } else {
+                            "was changed (it or one before it was rewritten)"
+                        }
                     );
                 }
                 s += &format!("  {} movement(s) added since\n", a.added);

@@ -457,7 +457,9 @@ fn ledger_intact(db: Option<&Connected>, lang: Language) -> Line {
             let n = r.movements;
             line.pass(tr!(lang, "{n} ta harakat, butun", "движений: {n}, всё сходится", "{n} movements, intact"))
         }
-        Ok(r) if r.first_broken_link.is_none() && r.stock_mismatches.is_empty() && (r.hash_function_replaced || r.since_anchor.is_some()) => {
+        Ok(r)
+            if r.first_broken_link.is_none() && r.stock_mismatches.is_empty() && (r.hash_function_replaced || r.since_anchor.is_some()) =>
+        {
             let lost = r.since_anchor.as_ref().map_or(0, |s| s.lost_count);
             line.fail(
                 tr!(

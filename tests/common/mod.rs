@@ -56,9 +56,14 @@ pub struct XDisplay {
 
 impl XDisplay {
     pub fn start() -> XDisplay {
+        Self::start_sized(1280, 800)
+    }
+
+    /// A display (and so a kiosk window, which the window manager fills it with) of this size.
+    pub fn start_sized(width: u32, height: u32) -> XDisplay {
         let mut failures = vec![];
         for _ in 0..5 {
-            match Self::try_start() {
+            match Self::try_start(&format!("{width}x{height}x24")) {
                 Ok(display) => return display,
                 Err(why) => failures.push(why),
             }
@@ -66,7 +71,7 @@ impl XDisplay {
         panic!("no X display with a window manager: {failures:?}");
     }
 
-    fn try_start() -> Result<XDisplay, String> {
+    fn try_start(screen: &str) -> Result<XDisplay, String> {
         // A display number of this process's own: Xvfbs started at once with -displayfd's free
         // number search could report the same one, and the window manager then found no display.
         // Kept below 59536: X clients (x11rb, in iced's clipboard) add the number to TCP port 6000
@@ -79,7 +84,7 @@ impl XDisplay {
         // loaded machine saw the window manager's first connection refused now and then (the
         // server resets when its last client leaves): 5 of 75 starts, none of 150 with it.
         let mut xvfb = Command::new("Xvfb")
-            .args([name.as_str(), "-displayfd", "1", "-screen", "0", "1280x800x24", "-nolisten", "tcp", "-noreset"])
+            .args([name.as_str(), "-displayfd", "1", "-screen", "0", screen, "-nolisten", "tcp", "-noreset"])
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::null())
             .spawn()

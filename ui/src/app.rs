@@ -889,7 +889,7 @@ impl Kiosk {
                 .height(theme::MIN_TOUCH)
                 .padding(0)
                 .on_press(Message::SetLanguage(l));
-            languages = languages.push(if l == lang { b.style(theme::primary) } else { b.style(theme::secondary) });
+            languages = languages.push(if l == lang { b.style(theme::chosen_on_header) } else { b.style(theme::secondary) });
         }
         bar = bar.push(languages);
         let theme_label = if theme::is_dark(&self.theme) { tr(lang, Text::LightTheme) } else { tr(lang, Text::DarkTheme) };
@@ -968,6 +968,8 @@ fn map_texts() -> Task<Message> {
     use iced::widget::selector::{find_all, Candidate};
     find_all(|c: Candidate<'_>| match c {
         Candidate::Text { content, visible_bounds: Some(b), .. } if !content.trim().is_empty() => Some((content.to_string(), b)),
+        // A text field: its value, or its placeholder while empty.
+        Candidate::TextInput { state, visible_bounds: Some(b), .. } => Some((format!("[input] {}", state.text()), b)),
         _ => None,
     })
     .map(Message::TextMap)

@@ -206,6 +206,13 @@ pub fn primary(theme: &Theme, status: button::Status) -> button::Style {
     filled(p.primary.base.color, p.primary.base.text, status)
 }
 
+/// The chosen one of a choice on the header bar (the language): white on the blue bar.
+pub fn chosen_on_header(theme: &Theme, status: button::Status) -> button::Style {
+    let p = theme.extended_palette();
+    let style = filled(Color::WHITE, p.primary.base.color, status);
+    button::Style { border: Border { color: p.primary.strong.color, width: 2.0, radius: 10.0.into() }, ..style }
+}
+
 /// Everything else a finger presses: a raised, quiet key.
 pub fn secondary(theme: &Theme, status: button::Status) -> button::Style {
     let p = theme.extended_palette();

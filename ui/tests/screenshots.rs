@@ -24,6 +24,51 @@ fn save(h: &Harness, dir: &std::path::Path, name: &str) {
     let _: &Theme = &theme;
 }
 
+fn save_at(h: &Harness, dir: &std::path::Path, name: &str, size: (f32, f32)) {
+    let path = dir.join(format!("size-{}x{}-{name}", size.0, size.1));
+    let _ = std::fs::remove_file(path.with_extension("png"));
+    let snapshot = h.simulator_at(size).snapshot(&h.kiosk.theme()).expect("draw the screen");
+    assert!(snapshot.matches_image(&path).expect("write the PNG"));
+}
+
+/// The first run, the card and the face screen on the two commonest small kiosk screens.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn small_screens() {
+    let Some(dir) = std::env::var_os("OMBOR_SCREENSHOT_DIR").map(PathBuf::from) else { return };
+    std::fs::create_dir_all(&dir).unwrap();
+    const SIZES: [(f32, f32); 2] = [(1024.0, 768.0), (1366.0, 768.0)];
+    let mut h = Harness::first_run().await;
+    for ch in "admin".chars() {
+        h.send(Message::Key(actors::scanner::Key::typed(ch, std::time::Instant::now()))).await;
+    }
+    for size in SIZES {
+        save_at(&h, &dir, "first-run", size);
+    }
+    drop(h);
+    let mut h = Harness::new(|c| c.general.station = "ombor-1".into()).await;
+    h.product("QR-000123", "Oʻgʻit — Ўғит, 50 kg", 40, 25).await;
+    h.log_in(Role::Operator).await;
+    h.camera_connected().await;
+    h.scan("QR-000123").await;
+    for size in SIZES {
+        save_at(&h, &dir, "card", size);
+    }
+    h.tap(h.t(Text::In)).await;
+    h.tap("5").await;
+    h.tap(h.t(Text::Continue)).await;
+    if let Some(face) = std::env::var_os("OMBOR_SCREENSHOT_FACE") {
+        let frame = Preview { width: 480, height: 360, image: iced::widget::image::Handle::from_path(face), face: None };
+        let frame = Preview { face: Some(FaceRect { x: 150.0, y: 70.0, width: 180.0, height: 200.0 }), ..frame };
+        h.send(Message::FaceUpdate(FaceUpdate::Frame(frame))).await;
+    }
+    h.send(Message::FaceUpdate(FaceUpdate::Progress { done: 2, needed: 3, hint: Some(Hint::Good) })).await;
+    let _ = h.simulator().snapshot(&h.kiosk.theme());
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    for size in SIZES {
+        save_at(&h, &dir, "face", size);
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn main_screens() {
     let Some(dir) = std::env::var_os("OMBOR_SCREENSHOT_DIR").map(PathBuf::from) else { return };

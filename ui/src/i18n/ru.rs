@@ -50,7 +50,7 @@ pub fn text(key: Text) -> &'static str {
         Text::ReadOnlyRole => "Ваша роль позволяет только просмотр.",
         Text::LoginToRecord => "Войдите, чтобы оформить приход или расход.",
         Text::LogIn => "Войти",
-        Text::LogOut => "Выйти",
+        Text::LogOut => "Завершить сеанс",
         Text::MovementsBlocked => "Движения заблокированы: {reason}",
         Text::In => "ПРИХОД",
         Text::Out => "РАСХОД",

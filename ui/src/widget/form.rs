@@ -1,7 +1,7 @@
 //! A few text fields typed on the on-screen keyboard (login, first admin): tap a field to
 //! choose it, then tap keys. A physical keyboard types into the chosen field too.
 
-use iced::widget::{button, column, container, row, text};
+use iced::widget::{button, column, container, mouse_area, row, text};
 use iced::{Alignment, Element, Length};
 
 use super::keyboard::{KeyboardKey, Keys};
@@ -81,11 +81,13 @@ impl KeyboardForm {
                 .height(height)
                 .style(move |t, s| if focused { theme::primary(t, s) } else { theme::key(t, s) })
                 .on_press(on(FormMessage::Focus(i)));
-            let label = text(tr(lang, f.label)).size(theme::SMALL);
+            // The label chooses its field too: a bigger target for a finger.
+            let label =
+                |width: Length| mouse_area(text(tr(lang, f.label)).size(theme::SMALL).width(width)).on_press(on(FormMessage::Focus(i)));
             if fit.compact() && !fit.portrait() {
-                col = col.push(row![label.width(Length::Fixed(220.0)), field].spacing(12).align_y(Alignment::Center));
+                col = col.push(row![label(Length::Fixed(220.0)), field].spacing(12).align_y(Alignment::Center));
             } else {
-                col = col.push(column![label, field].spacing(4));
+                col = col.push(column![label(Length::Shrink), field].spacing(4));
             }
         }
         col.into()

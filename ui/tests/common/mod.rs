@@ -95,6 +95,11 @@ impl Harness {
         Simulator::with_size(Default::default(), SIZE, self.kiosk.view())
     }
 
+    /// The kiosk drawn in a window of `size`.
+    pub fn simulator_at(&self, size: (f32, f32)) -> Simulator<'_, Message> {
+        Simulator::with_size(Default::default(), size, self.kiosk.view())
+    }
+
     /// Is this exact text on screen?
     pub fn shows(&self, text: &str) -> bool {
         self.simulator().find(text).is_ok()

@@ -137,6 +137,21 @@ impl Admin {
     }
 
     pub fn update(&mut self, message: Message, lang: Language) -> (Task<Message>, Option<Event>) {
+        let answer = self.handle(message, lang);
+        // A saved form closes its fields: the keyboard goes with them and the list comes back.
+        let still_there = match self.typing {
+            Some(Field::Products(f)) => self.products.value(f).is_some(),
+            Some(Field::People(f)) => self.people.value(f).is_some(),
+            Some(Field::Reports(f)) => self.reports.value(f).is_some(),
+            None => true,
+        };
+        if !still_there {
+            self.typing = None;
+        }
+        answer
+    }
+
+    fn handle(&mut self, message: Message, lang: Language) -> (Task<Message>, Option<Event>) {
         match message {
             Message::Open(tab) => (self.open(tab), None),
             Message::Close => (Task::none(), Some(Event::Close)),

@@ -471,7 +471,6 @@ impl Products {
     }
 
     pub fn view(&self, lang: Language, fit: &Fit, active: Option<Field>) -> Element<'_, Message> {
-        let _ = fit;
         let mut tools = row![
             touch_field(
                 text_input(tr(lang, Text::SearchProducts), &self.search).on_input(Message::Search).size(theme::BODY).padding(12),
@@ -508,6 +507,11 @@ impl Products {
         if let Some(f) = &self.form {
             col = col.push(self.form_view(lang, f, active));
         }
+        // While the on-screen keyboard types into a form or a panel, the list makes room for it
+        // (a search keeps its list: that is what it is typed for).
+        if active.is_some_and(|f| f != Field::Search) && fit.height < 1200.0 {
+            return col.into();
+        }
         let header = stock_list::header(lang);
         // The header keeps the Edit buttons' column free, so its titles stand over their values.
         let header = if self.may_manage() { header.push(space().width(EDIT_WIDTH)) } else { header };
@@ -540,7 +544,7 @@ impl Products {
                 column![
                     text(tr(lang, *label)).size(theme::SMALL),
                     touch_field(
-                        text_input("", &f[i]).on_input(move |v| Message::Field(i, v)).size(theme::SMALL).padding(13),
+                        text_input(tr(lang, *label), &f[i]).on_input(move |v| Message::Field(i, v)).size(theme::SMALL).padding(13),
                         active == Some(Field::Form(i)),
                         Message::Focus(Field::Form(i))
                     )
