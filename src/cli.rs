@@ -168,6 +168,9 @@ pub enum BenchCommand {
     /// Lookup and post latency through the Ledger actor at a million products, and throughput
     /// beside pgbench on the same server.
     Ledger(crate::commands::bench::LedgerBench),
+    /// `ombor import django` of a synthetic Django SQLite database (100,000 products and
+    /// 1,000,000 movements by default) into a fresh database: the time it takes.
+    Import(crate::commands::bench::ImportBench),
     #[command(flatten)]
     Backup(BackupBenchCommand),
     #[command(flatten)]

@@ -269,3 +269,88 @@ fn run_pgbench(base: &Target, seconds: u64) -> anyhow::Result<f64> {
     let _ = pg("dropdb", &[&db]);
     result
 }
+
+#[derive(clap::Args, Debug)]
+pub struct ImportBench {
+    #[arg(long, default_value_t = 100_000)]
+    pub products: u64,
+    #[arg(long, default_value_t = 1_000_000)]
+    pub movements: u64,
+    /// Keep the bench database and the synthetic SQLite file afterwards.
+    #[arg(long)]
+    pub keep: bool,
+}
+
+/// `ombor bench import`: a synthetic Django-shaped SQLite database imported into a fresh
+/// database of the configured server (or embedded cluster); prints the times.
+pub fn import(config: &Config, args: ImportBench) -> anyhow::Result<()> {
+    let base = Target::from_config(config)?;
+    let started = base.start_cluster()?;
+    let result = run_import(config, &base, &args);
+    if started {
+        if let Some(c) = &base.cluster {
+            let _ = c.stop();
+        }
+    }
+    result
+}
+
+fn run_import(config: &Config, base: &Target, args: &ImportBench) -> anyhow::Result<()> {
+    let rt = super::runtime();
+    let db_name = format!("ombor_bench_import_{}", std::process::id());
+    let mut target = base.clone();
+    target.owner.dbname(&db_name);
+    target.app.dbname(&db_name);
+    eprintln!("bench database {db_name} on {}", base.describe());
+    rt.block_on(target.migrate())?;
+    let file = std::env::temp_dir().join(format!("ombor-bench-django-{}.sqlite3", std::process::id()));
+    let t = Instant::now();
+    models::django::synthetic::write(&file, args.products, args.movements)?;
+    let make = t.elapsed();
+    let size = std::fs::metadata(&file).map(|m| m.len()).unwrap_or(0);
+    eprintln!("synthetic Django SQLite: {} products, {} movements, {:.0} MB, made in {:.1} s", args.products, args.movements, size as f64 / 1e6, make.as_secs_f64());
+
+    let pool = target.pool(2);
+    let hash = models::password::hash("bench-password-1")?;
+    rt.block_on(async { models::users::create(&**pool.get().await?, "bench", &hash, models::Role::Admin, "bench").await })?;
+    let settings = SessionSettings::from_config(config);
+    let auth = rt.block_on(session::login(&pool, &settings, "bench", "bench-password-1"))?;
+    let phase = std::sync::Mutex::new((String::new(), Instant::now()));
+    let progress = |what: &str, _f: f32| {
+        let mut p = phase.lock().unwrap();
+        if p.0 != what {
+            if !p.0.is_empty() {
+                eprintln!("  {:<28} {:>7.1} s", p.0, p.1.elapsed().as_secs_f64());
+            }
+            *p = (what.to_string(), Instant::now());
+        }
+    };
+    let t = Instant::now();
+    let report = rt.block_on(actors::ledger::import_django(&pool, &auth, file.to_str().unwrap(), None, "bench", false, &progress))?;
+    let import = t.elapsed();
+    anyhow::ensure!(!report.is_refused(), "the synthetic source was refused: {:?}", report.problems.first());
+    let t = Instant::now();
+    let verify = rt.block_on(actors::ledger::verify(&pool, &auth))?;
+    let verify_time = t.elapsed();
+    let applied = report.applied.unwrap_or_default();
+    println!(
+        "import django: {} products, {} movements ({} opening balances) in {:.1} s ({:.0} movements/s)",
+        applied["products_created"],
+        applied["movements_imported"],
+        applied["opening_balances"],
+        import.as_secs_f64(),
+        args.movements as f64 / import.as_secs_f64()
+    );
+    println!("ledger verify afterwards: {} in {:.1} s", if verify.is_ok() { "holds" } else { "BROKEN" }, verify_time.as_secs_f64());
+    drop(pool);
+    if !args.keep {
+        let _ = std::fs::remove_file(&file);
+        rt.block_on(async {
+            let (c, _connection) = models::db::connect_maintenance(&base.owner).await?;
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            c.batch_execute(&format!("DROP DATABASE IF EXISTS {db_name} WITH (FORCE)")).await?;
+            Ok::<_, anyhow::Error>(())
+        })?;
+    }
+    Ok(())
+}

@@ -11,6 +11,7 @@
 pub mod mapping;
 pub mod read;
 pub mod source;
+pub mod synthetic;
 pub mod write;
 
 use serde::Serialize;
