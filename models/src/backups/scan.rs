@@ -45,6 +45,8 @@ pub struct DumpScanner {
     line_no: u64,
     /// Inside `COPY … FROM stdin` data: the table; the current data line's length and first bytes.
     copy: Option<String>,
+    /// Rows of the current COPY block so far (added to `counts` when it ends).
+    copy_rows: i64,
     copy_line_len: usize,
     copy_line_head: [u8; 3],
     lex: Lex,
@@ -66,6 +68,7 @@ impl DumpScanner {
             line: Vec::new(),
             line_no: 0,
             copy: None,
+            copy_rows: 0,
             copy_line_len: 0,
             copy_line_head: [0; 3],
             lex: Lex::Normal,
@@ -78,7 +81,7 @@ impl DumpScanner {
 
     pub fn feed(&mut self, mut bytes: &[u8]) {
         while !bytes.is_empty() {
-            match bytes.iter().position(|&b| b == b'\n') {
+            match memchr::memchr(b'\n', bytes) {
                 Some(i) => {
                     self.push(&bytes[..i]);
                     self.end_line();
@@ -101,6 +104,7 @@ impl DumpScanner {
         if !self.line.is_empty() || self.copy_line_len > 0 {
             self.end_line();
         }
+        self.close_copy();
         let complete = self.copy.is_none() && self.lex == Lex::Normal && self.last_significant == CLOSING_LINE.as_bytes();
         DumpScan { complete, row_counts: self.counts, refused: self.refused }
     }
@@ -126,12 +130,12 @@ impl DumpScanner {
 
     fn end_line(&mut self) {
         self.line_no += 1;
-        if let Some(table) = &self.copy {
-            let end = self.copy_line_len == 2 && &self.copy_line_head[..2] == b"\\.";
-            if end {
+        if self.copy.is_some() {
+            if self.copy_line_len == 2 && &self.copy_line_head[..2] == b"\\." {
+                self.close_copy();
                 self.copy = None;
             } else {
-                *self.counts.entry(table.clone()).or_insert(0) += 1;
+                self.copy_rows += 1;
             }
             self.copy_line_len = 0;
             return;
@@ -139,6 +143,13 @@ impl DumpScanner {
         let line = std::mem::take(&mut self.line);
         let line = line.strip_suffix(b"\r").unwrap_or(&line);
         self.sql_line(line);
+    }
+
+    /// The current COPY block's rows into `counts` (a cut dump's last block counts what it has).
+    fn close_copy(&mut self) {
+        if let Some(table) = &self.copy {
+            *self.counts.entry(table.clone()).or_insert(0) += std::mem::take(&mut self.copy_rows);
+        }
     }
 
     fn refuse_line(&mut self, line: &str) {
@@ -260,6 +271,7 @@ impl DumpScanner {
                 self.copy = Some(table);
                 self.counts.entry(self.copy.clone().unwrap_or_default()).or_insert(0);
                 self.copy_line_len = 0;
+                self.copy_rows = 0;
             }
         }
     }
