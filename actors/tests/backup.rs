@@ -29,6 +29,7 @@ fn settings(dir: &std::path::Path, schedule: &str) -> BackupSettings {
             lock_timeout: std::time::Duration::from_secs(30),
             // The data folder beside the backup folder; stations share the one key.
             signing_key: dir.join("data").join("backup.key"),
+            ledger_anchor: dir.join("ledger-anchor"),
         },
         catch_up_after: backup::CATCH_UP_AFTER,
     }

@@ -29,6 +29,7 @@ fn options(dir: &Path, station: &str) -> BackupOptions {
         lock_timeout: std::time::Duration::from_secs(30),
         // The same key on every station that takes backups.
         signing_key: dir.join("data").join("backup.key"),
+        ledger_anchor: dir.join(format!("ledger-anchor-{station}")),
     }
 }
 

@@ -386,6 +386,31 @@ impl Anchor {
     }
 }
 
+/// The chain heads as the stock rows point at them (one row per product, fast enough for every
+/// backup): what a backup's snapshot anchors.
+pub async fn snapshot_heads(c: &impl GenericClient) -> Result<Vec<Head>> {
+    let rows = c
+        .query("SELECT product_id, last_movement_id, last_hash FROM stock WHERE last_movement_id IS NOT NULL ORDER BY product_id", &[])
+        .await?;
+    Ok(rows.iter().map(|r| Head { product_id: r.get(0), movement_id: r.get(1), hash: r.get::<_, Option<Vec<u8>>>(2).unwrap_or_default() }).collect())
+}
+
+/// How many of `anchor`'s heads are no longer in the ledger with the same hash: 0 means the
+/// history before the anchor is as it was (cut, rewritten or erased chains change or lose their
+/// anchored movement), so a newer anchor may replace it.
+pub async fn anchored_heads_lost(c: &impl GenericClient, anchor: &Anchor) -> Result<i64> {
+    let ids: Vec<i64> = anchor.heads.iter().map(|h| h.movement_id).collect();
+    let hashes: Vec<Vec<u8>> = anchor.heads.iter().map(|h| h.hash.clone()).collect();
+    let row = c
+        .query_one(
+            "SELECT count(*) FROM unnest($1::bigint[], $2::bytea[]) AS a(id, hash)
+              WHERE NOT EXISTS (SELECT 1 FROM movements m WHERE m.id = a.id AND m.hash = a.hash)",
+            &[&ids, &hashes],
+        )
+        .await?;
+    Ok(row.get(0))
+}
+
 /// Where a station keeps its last anchor: `<data dir>/ledger-anchor`.
 pub fn anchor_path(config: &crate::Config) -> std::path::PathBuf {
     config.data_dir().join("ledger-anchor")

@@ -20,6 +20,7 @@ fn options(dir: &Path, face_model: &Path) -> BackupOptions {
         lock_timeout: Duration::from_secs(30),
         // Beside the backup folder, never in it.
         signing_key: dir.parent().unwrap().join("data").join(backups::KEY_FILE),
+        ledger_anchor: face_model.with_file_name("ledger-anchor"),
     }
 }
 
@@ -68,7 +69,14 @@ async fn backup_then_restore_gives_back_the_same_data_and_face_model() {
     let stem = file.trim_end_matches(".sql");
     assert_eq!(
         files_in(&opts.dir),
-        vec![format!("{stem}.json"), format!("{stem}.model.yml"), format!("{stem}.sig"), file.clone(), format!("{stem}.sql.sha256")]
+        vec![
+            format!("{stem}.anchor"),
+            format!("{stem}.json"),
+            format!("{stem}.model.yml"),
+            format!("{stem}.sig"),
+            file.clone(),
+            format!("{stem}.sql.sha256")
+        ]
     );
     // The sidecar is in `sha256sum -c` format.
     let check = std::process::Command::new("sha256sum").arg("-c").arg(format!("{file}.sha256")).current_dir(&opts.dir).output().unwrap();
@@ -77,6 +85,13 @@ async fn backup_then_restore_gives_back_the_same_data_and_face_model() {
     assert_eq!(manifest.row_counts, before, "the manifest counts the dumped snapshot");
     assert!(manifest.pg_dump_version.starts_with(&manifest.server_version.split('.').next().unwrap().to_string()));
     assert_eq!(manifest.face_model.as_ref().unwrap().sha256, backups::sha256_of_file(&face_model).unwrap().1);
+    // The chain heads of the dumped snapshot: beside the dump, and as the station's anchor.
+    let anchored = manifest.ledger_anchor.clone().expect("heads in the manifest");
+    assert_eq!(anchored.products, 20);
+    let beside = models::chain::Anchor::parse(&std::fs::read_to_string(opts.dir.join(&anchored.file)).unwrap()).unwrap();
+    assert_eq!(beside.digest(), anchored.heads_sha256);
+    let local = models::chain::Anchor::read(&opts.ledger_anchor).unwrap().expect("the local anchor written");
+    assert_eq!(local.digest(), anchored.heads_sha256);
 
     // Recorded in the table and the audit log.
     let c = db.pool.get().await.unwrap();
@@ -209,7 +224,7 @@ async fn unwritable_or_full_folder_is_a_clear_error_and_nothing_is_deleted() {
     let opts = options(&tmp.path().join("backups"), &tmp.path().join("model.yml"));
     backups::take_backup(&db.target, &opts, None).await.unwrap();
     let existing = files_in(&opts.dir);
-    assert_eq!(existing.len(), 4, "dump, checksum, manifest, signature: {existing:?}");
+    assert_eq!(existing.len(), 5, "dump, checksum, manifest, signature, anchor: {existing:?}");
 
     // Full: less free space than the configured minimum.
     let mut full = opts.clone();
@@ -353,13 +368,14 @@ async fn backups_are_readable_by_their_owner_only() {
     for dir in [&opts.dir, &mirror] {
         assert_eq!(mode_of(dir), 0o700, "{}", dir.display());
         let files = files_in(dir);
-        assert_eq!(files.len(), 5, "{files:?}");
+        assert_eq!(files.len(), 6, "dump, checksum, manifest, signature, model, anchor: {files:?}");
         for f in files {
             assert_eq!(mode_of(&dir.join(&f)), 0o600, "{f}");
         }
     }
     assert_eq!(mode_of(&opts.signing_key), 0o600);
     assert!(!opts.signing_key.starts_with(&opts.dir), "the key is not in the backup folder");
+    assert_eq!(mode_of(&opts.ledger_anchor), 0o600, "the station's ledger anchor");
 }
 
 #[tokio::test]
@@ -576,4 +592,60 @@ async fn the_application_role_may_not_record_backup_runs() {
     assert!(!rights.records_runs && !rights.can_dump(), "{rights:?}");
     let owner = backups::dump_rights(&db.target).await.unwrap();
     assert!(owner.can_dump(), "{owner:?}");
+}
+
+/// Someone with the owner's login cuts a chain's tail after a backup anchored it: the next
+/// backup is still taken, but does not move the anchor over the rewritten history, so
+/// `ledger verify` still names it; a restore makes the restored history the anchor.
+#[tokio::test]
+async fn a_backup_never_anchors_a_rewritten_history() {
+    use models::chain::Anchor;
+    let db = populated().await;
+    let tmp = tempfile::tempdir().unwrap();
+    let opts = options(&tmp.path().join("backups"), &tmp.path().join("model.yml"));
+    let first = backups::take_backup(&db.target, &opts, None).await.unwrap();
+    let anchored = std::fs::read_to_string(&opts.ledger_anchor).unwrap();
+    // Kept aside: retention keeps one dump a day, and the second backup below is today's too.
+    let kept = tmp.path().join("kept");
+    std::fs::create_dir_all(&kept).unwrap();
+    let first_stem = first.file.clone().unwrap().trim_end_matches(".sql").to_string();
+    for name in files_in(&opts.dir).into_iter().filter(|n| n.starts_with(&first_stem)) {
+        std::fs::copy(opts.dir.join(&name), kept.join(&name)).unwrap();
+    }
+    let victim: (i64, i64) = {
+        let c = db.owner_client().await;
+        let r = c.query_one("SELECT product_id, last_movement_id FROM stock WHERE last_movement_id IS NOT NULL ORDER BY product_id LIMIT 1", &[]).await.unwrap();
+        (r.get(0), r.get(1))
+    };
+    db.owner_client()
+        .await
+        .batch_execute(&format!(
+            "SET session_replication_role = replica;
+             DELETE FROM movements WHERE id = {m};
+             UPDATE stock s SET last_movement_id = t.id, last_hash = t.hash,
+                    quantity = (SELECT coalesce(sum(CASE kind WHEN 'in' THEN quantity ELSE -quantity END), 0) FROM movements WHERE product_id = {p})
+               FROM (SELECT id, hash FROM movements WHERE product_id = {p} ORDER BY id DESC LIMIT 1) t WHERE s.product_id = {p};
+             SET session_replication_role = origin;",
+            p = victim.0,
+            m = victim.1
+        ))
+        .await
+        .unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let second = backups::take_backup(&db.target, &opts, None).await.unwrap();
+    assert!(second.is_ok(), "the data is still saved: {second:?}");
+    assert_eq!(std::fs::read_to_string(&opts.ledger_anchor).unwrap(), anchored, "the anchor stays where history last held");
+    let c = db.owner_client().await;
+    let anchor = Anchor::read(&opts.ledger_anchor).unwrap();
+    let report = models::movements::verify_against(&c, anchor.as_ref()).await.unwrap();
+    let lost: Vec<(i64, i64)> = report.since_anchor.as_ref().unwrap().lost.iter().map(|l| (l.product_id, l.movement_id)).collect();
+    assert_eq!(lost, vec![victim], "{report:?}");
+    drop(c);
+
+    // Restoring the first backup brings the cut movement back, and its history is the anchor now.
+    let report = backups::restore(&db.target, &kept.join(first.file.unwrap()), &opts, Some("boss")).await.unwrap();
+    let anchor = Anchor::read(&opts.ledger_anchor).unwrap().unwrap();
+    assert_eq!(anchor.digest(), report.ledger.anchor().digest());
+    let c = db.owner_client().await;
+    assert!(models::movements::verify_against(&c, Some(&anchor)).await.unwrap().is_ok());
 }

@@ -326,6 +326,7 @@ pub fn bench(config: &Config, cmd: BackupBenchCommand) -> anyhow::Result<()> {
         min_free_bytes: 0,
         face_model: work.join("no-model.yml"),
         station: "bench".into(),
+        ledger_anchor: work.join("ledger-anchor"),
         ..BackupOptions::from_config(config)
     };
     let (mut bare, mut ours) = (Vec::new(), Vec::new());

@@ -21,7 +21,7 @@ use super::retention::{apply_retention, sync_mirror};
 use super::scan::{DumpScan, DumpScanner, CLOSING_LINE};
 use super::sign::SigningKey;
 use super::store::record_run;
-use super::{io_err, BackupError, BackupOptions, BackupRecord, FaceModelCopy, Manifest, MAIN_TABLES};
+use super::{io_err, AnchorCopy, BackupError, BackupOptions, BackupRecord, FaceModelCopy, Manifest, MAIN_TABLES};
 use crate::db::{connect, Target};
 use crate::session::SessionToken;
 
@@ -114,6 +114,17 @@ async fn dump(target: &Target, opts: &BackupOptions, now: NaiveDateTime) -> Resu
     let counts_sql = format!("SELECT {}", MAIN_TABLES.iter().map(|t| format!("(SELECT count(*) FROM {t})")).collect::<Vec<_>>().join(", "));
     let counts_row = tx.query_one(&counts_sql, &[]).await.map_err(locked)?;
     let row_counts: BTreeMap<String, i64> = MAIN_TABLES.iter().enumerate().map(|(i, t)| (t.to_string(), counts_row.get(i))).collect();
+    // The chain heads of the same snapshot, and whether the station's last anchor still holds
+    // in it: only then may this backup's heads become the new anchor.
+    let anchor = crate::chain::Anchor::new(row_counts.get("movements").copied().unwrap_or(0), crate::chain::snapshot_heads(&tx).await?);
+    let previous_anchor = crate::chain::Anchor::read(&opts.ledger_anchor).unwrap_or_else(|e| {
+        tracing::warn!(error = %e, "the ledger anchor cannot be read; this backup does not replace it");
+        None
+    });
+    let anchor_holds = match &previous_anchor {
+        Some(prev) => crate::chain::anchored_heads_lost(&tx, prev).await? == 0,
+        None => !opts.ledger_anchor.exists(),
+    };
 
     let mut written: Vec<PathBuf> = Vec::new();
     let result = async {
@@ -136,6 +147,9 @@ async fn dump(target: &Target, opts: &BackupOptions, now: NaiveDateTime) -> Resu
             } else {
                 None
             };
+            let anchor_name = format!("{stem}.anchor");
+            write_atomically(&opts.dir, &anchor_name, anchor.to_text().as_bytes())?;
+            written.push(opts.dir.join(&anchor_name));
             let manifest = Manifest {
                 file: format!("{stem}.sql"),
                 sha256: sha256.clone(),
@@ -150,6 +164,7 @@ async fn dump(target: &Target, opts: &BackupOptions, now: NaiveDateTime) -> Resu
                 face_model,
                 // Further facts for the manifest (and so under the signature) go here.
                 extra: BTreeMap::new(),
+                ledger_anchor: Some(AnchorCopy { file: anchor_name, products: anchor.heads.len(), heads_sha256: anchor.digest() }),
             };
             let json_name = format!("{stem}.json");
             let json = serde_json::to_vec_pretty(&manifest).expect("serialisable");
@@ -184,6 +199,19 @@ async fn dump(target: &Target, opts: &BackupOptions, now: NaiveDateTime) -> Resu
             return Err(e);
         }
     };
+
+    // The local anchor moves forward only over a history that still holds the old one: a
+    // rewrite stays visible to `ombor ledger verify` until someone looks.
+    if anchor_holds {
+        if let Err(e) = anchor.write(&opts.ledger_anchor) {
+            tracing::warn!(error = %e, path = %opts.ledger_anchor.display(), "the ledger anchor could not be written");
+        }
+    } else {
+        tracing::error!(
+            path = %opts.ledger_anchor.display(),
+            "history anchored earlier is no longer in the ledger (cut, rewritten or erased): the anchor is kept; run `ombor ledger verify`"
+        );
+    }
 
     // Retention only after a good backup, so a failing disk never eats the old ones.
     let removed = apply_retention(&opts.dir, now, opts.keep_daily, opts.keep_monthly);

@@ -273,6 +273,9 @@ pub struct BackupOptions {
     pub lock_timeout: Duration,
     /// `<data_dir>/backup.key`: signs each backup; outside the backup folder (see `sign`).
     pub signing_key: PathBuf,
+    /// `<data_dir>/ledger-anchor`: the chain heads a good backup anchors, where no database
+    /// login can write (see `crate::chain`).
+    pub ledger_anchor: PathBuf,
 }
 
 impl BackupOptions {
@@ -289,6 +292,7 @@ impl BackupOptions {
             station: c.general.station.clone(),
             lock_timeout: Duration::from_secs(c.backup.lock_timeout_secs.max(1)),
             signing_key: c.data_dir().join(KEY_FILE),
+            ledger_anchor: crate::chain::anchor_path(c),
         }
     }
 }
@@ -364,6 +368,17 @@ pub struct Manifest {
     /// that a newer program's manifest reads back whole; the signature covers the whole file.
     #[serde(flatten, default, skip_serializing_if = "BTreeMap::is_empty")]
     pub extra: BTreeMap<String, serde_json::Value>,
+    /// The ledger's chain heads in the dumped snapshot (the `<stem>.anchor` file beside it).
+    #[serde(default)]
+    pub ledger_anchor: Option<AnchorCopy>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AnchorCopy {
+    pub file: String,
+    pub products: usize,
+    /// One hash over every head: the restored database's chain must end in the same heads.
+    pub heads_sha256: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -32,12 +32,13 @@ pub fn sidecar_path(dump: &Path) -> PathBuf {
 }
 
 /// The files of one backup besides its `.sql`: checksum, manifest, face model copy, signature.
-pub(super) fn companions(dir: &Path, stem: &str) -> [PathBuf; 4] {
+pub(super) fn companions(dir: &Path, stem: &str) -> [PathBuf; 5] {
     [
         dir.join(format!("{stem}.sql.sha256")),
         dir.join(format!("{stem}.json")),
         dir.join(format!("{stem}.model.yml")),
         dir.join(format!("{stem}.sig")),
+        dir.join(format!("{stem}.anchor")),
     ]
 }
 

@@ -102,6 +102,11 @@ pub async fn restore(target: &Target, file: &Path, opts: &BackupOptions, by: Opt
         problems.push(format!("ledger verify failed: {ledger:?}"));
     }
     if let Some(m) = &verified.manifest {
+        if let Some(a) = &m.ledger_anchor {
+            if ledger.anchor().digest() != a.heads_sha256 {
+                problems.push("the restored history does not end in the chain heads the backup recorded".to_string());
+            }
+        }
         for (table, expected) in &m.row_counts {
             let got = counts.get(table).copied().unwrap_or(-1);
             if got != *expected {
@@ -121,6 +126,12 @@ pub async fn restore(target: &Target, file: &Path, opts: &BackupOptions, by: Opt
     }
     drop(maint);
     let _ = conn_task.await;
+
+    // The restored history is the ledger now: later checks compare with it, not with the
+    // history the restore replaced.
+    if let Err(e) = ledger.anchor().write(&opts.ledger_anchor) {
+        tracing::warn!(error = %e, path = %opts.ledger_anchor.display(), "the ledger anchor could not be written after the restore");
+    }
 
     // 4. The face model that belongs to the restored enrolments.
     let (face_model_restored, previous_face_model) = restore_face_model(&verified, &opts.face_model, &stamp)?;
