@@ -29,10 +29,12 @@ OMBOR_SCREENSHOT_DIR="$tmp" \
 OMBOR_SCREENSHOT_DIR="$tmp" \
     cargo test --locked --test kiosk_window a_worker_records -- --nocapture
 
-# The simulator draws at scale 2: bring them to the window's 1280×800.
+# The simulator draws at scale 2: bring them to the window's size (1280×800, or the size in the
+# name: size-1024x768-card.png).
 for f in "$tmp"/sim/*.png; do
     name=$(basename "$f" | sed 's/-tiny-skia//')
-    convert "$f" -resize 1280x800 "$out/$name"
+    size=$(echo "$name" | sed -n 's/^size-\([0-9]*x[0-9]*\)-.*/\1/p')
+    convert "$f" -resize "${size:-1280x800}" "$out/$name"
 done
 cp "$tmp"/window-*.png "$out/"
 for f in "$tmp"/flow-*.png; do cp "$f" "$out/window-$(basename "$f")"; done
