@@ -1,5 +1,6 @@
 //! Session actor: who is logged in, their role, the inactivity timeout, and the current face
-//! confirmation with its expiry. argon2 runs on a blocking thread, never on the mailbox.
+//! confirmation with its expiry. argon2 runs on a blocking thread, never on the mailbox; the
+//! database, not this actor, decides whether a password is right (V12).
 
 use std::time::{Duration, Instant};
 
@@ -30,12 +31,12 @@ impl AuthContext {
     }
 }
 
+/// The failure limit and lock-out are not here: the database keeps them in an owner-only table
+/// (V12's security_settings), and a station has no say in them.
 #[derive(Debug, Clone)]
 pub struct SessionSettings {
     pub station: String,
     pub idle_timeout: Duration,
-    pub max_failed_logins: i32,
-    pub lockout: Duration,
     pub verification_ttl: Duration,
 }
 
@@ -44,8 +45,6 @@ impl SessionSettings {
         SessionSettings {
             station: c.general.station.clone(),
             idle_timeout: Duration::from_secs(c.session.timeout_secs.max(1)),
-            max_failed_logins: c.session.max_failed_logins.max(1),
-            lockout: Duration::from_secs(c.session.lockout_secs),
             verification_ttl: Duration::from_secs(c.face.verification_ttl_secs.max(1)),
         }
     }
@@ -61,8 +60,9 @@ impl SessionSettings {
     }
 }
 
-/// Checks a username and password and opens a session. The same answer for an unknown user and
-/// a wrong password; lockout after too many failures, kept in the database.
+/// Logs in: the station derives the key from the password (argon2id, off the async threads)
+/// and the database checks it, counts failures, locks accounts and opens the session. The same
+/// answer for an unknown user, a wrong password and a locked or disabled account.
 pub async fn login(pool: &Pool, s: &SessionSettings, username: &str, password: &str) -> Result<AuthContext, Error> {
     let username = username.trim();
     if username.is_empty() || password.is_empty() {
@@ -72,42 +72,44 @@ pub async fn login(pool: &Pool, s: &SessionSettings, username: &str, password: &
         return Err(Error::BadCredentials);
     }
     let client = pool.get().await?;
-    let record = users::auth_lookup(&**client, username).await?;
-    if let Some(r) = record.as_ref().filter(|r| r.is_locked()) {
-        return Err(Error::AccountLocked { until: r.locked_until.map(|t| t.to_rfc3339()).unwrap_or_default() });
-    }
-    let hash = record.as_ref().map(|r| r.password_hash.clone());
+    let (salt, params) = users::auth_salt(&**client, username).await?;
     let pw = password.to_string();
-    let ok = tokio::task::spawn_blocking(move || password::verify(&pw, hash.as_deref()))
+    let key = tokio::task::spawn_blocking(move || password::derive_key(&pw, &salt, params))
         .await
-        .map_err(|e| Error::Database(format!("password check failed: {e}")))?;
-    let Some(record) = record else { return Err(Error::BadCredentials) };
-    // A user moved in from Django logs in with the old password once: the database verifies
-    // it against the Django hash it keeps (the station never sees that hash) and takes the
-    // argon2id hash made here in the same step.
-    let ok = ok || (record.active && legacy_login(&**client, &record, password, &s.station).await?);
-    if !ok || !record.active {
-        if record.active && users::auth_failed(&**client, record.user_id, s.max_failed_logins, s.lockout, &s.station).await? {
-            let again = users::auth_lookup(&**client, username).await?;
-            return Err(Error::AccountLocked { until: again.and_then(|r| r.locked_until).map(|t| t.to_rfc3339()).unwrap_or_default() });
-        }
-        return Err(Error::BadCredentials);
+        .map_err(|e| Error::Database(format!("password check failed: {e}")))?
+        .ok_or(Error::BadCredentials)?;
+    let mut who = users::login(&**client, username, &key, &s.station, s.database_idle()).await?;
+    if who.is_none() {
+        // A user moved in from Django logs in with the old password once: the database checks
+        // it against the Django hash it keeps (V17) and takes a new credential in the same step.
+        who = legacy_login(&client, s, username, password).await?;
     }
-    let token = SessionToken::generate();
-    users::open_session(&**client, record.user_id, &token, &s.station, s.database_idle()).await?;
-    tracing::info!(user = record.user_id, role = record.role.as_str(), "logged in");
-    Ok(AuthContext { token, user_id: record.user_id, username: username.to_string(), role: record.role })
+    let Some(who) = who else {
+        return Err(Error::BadCredentials);
+    };
+    tracing::info!(user = who.user_id, role = who.role.as_str(), "logged in");
+    Ok(AuthContext { token: who.token, user_id: who.user_id, username: who.username, role: who.role })
 }
 
-async fn legacy_login(client: &impl deadpool_postgres::tokio_postgres::GenericClient, record: &users::AuthRecord, password: &str, station: &str) -> Result<bool, Error> {
-    if users::legacy_pending(client, record.user_id).await?.is_none() {
-        return Ok(false);
+async fn legacy_login(client: &deadpool_postgres::Object, s: &SessionSettings, username: &str, password: &str) -> Result<Option<users::LoggedIn>, Error> {
+    let Some(user_id) = users::id_by_name(&***client, username).await? else { return Ok(None) };
+    if users::legacy_pending(&***client, user_id).await?.is_none() {
+        return Ok(None);
     }
     let pw = password.to_string();
     let new_hash = tokio::task::spawn_blocking(move || password::hash_existing(&pw))
         .await
         .map_err(|e| Error::Database(format!("password hashing failed: {e}")))??;
-    users::legacy_login(client, record.user_id, password, &new_hash, station).await
+    if !users::legacy_login(&***client, user_id, password, &new_hash, &s.station).await? {
+        return Ok(None);
+    }
+    let (salt, params) = users::auth_salt(&***client, username).await?;
+    let pw = password.to_string();
+    let key = tokio::task::spawn_blocking(move || password::derive_key(&pw, &salt, params))
+        .await
+        .map_err(|e| Error::Database(format!("password check failed: {e}")))?
+        .ok_or(Error::BadCredentials)?;
+    users::login(&***client, username, &key, &s.station, s.database_idle()).await
 }
 
 /// Creates a user: the first admin needs no login (`auth` None, no admin yet); otherwise an
@@ -124,10 +126,10 @@ pub async fn create_user(
         a.require(models::permissions::Action::ManageUsers)?;
     }
     check_username(username)?;
-    let hash = hash_off_thread(password).await?;
+    let credential = credential_off_thread(password).await?;
     let mut c = pool.get().await?;
     let tx = models::session::begin(&mut c, auth.map(|a| &a.token)).await?;
-    let id = users::create(&*tx, username, &hash, role, station).await?;
+    let id = users::create(&*tx, username, &credential, role, station).await?;
     tx.commit().await?;
     Ok(id)
 }
@@ -143,13 +145,13 @@ pub async fn change_user(
     active: Option<bool>,
 ) -> Result<i64, Error> {
     auth.require(models::permissions::Action::ManageUsers)?;
-    let password_hash = match new_password {
-        Some(p) => Some(hash_off_thread(p).await?),
+    let credential = match new_password {
+        Some(p) => Some(credential_off_thread(p).await?),
         None => None,
     };
     let mut c = pool.get().await?;
     let tx = models::session::begin(&mut c, Some(&auth.token)).await?;
-    let id = users::update(&*tx, username, &users::UserChange { password_hash, role, active }, station).await?;
+    let id = users::update(&*tx, username, &users::UserChange { credential, role, active }, station).await?;
     tx.commit().await?;
     Ok(id)
 }
@@ -162,10 +164,23 @@ pub fn check_username(username: &str) -> Result<(), Error> {
     Ok(())
 }
 
-async fn hash_off_thread(password: &str) -> Result<String, Error> {
+/// Salt, parameters and verifier of a new password (the database never sees the password).
+async fn credential_off_thread(password: &str) -> Result<password::Credential, Error> {
     password::check_new_password(password)?;
     let pw = password.to_string();
-    tokio::task::spawn_blocking(move || password::hash(&pw)).await.map_err(|e| Error::Database(format!("password hashing failed: {e}")))?
+    tokio::task::spawn_blocking(move || password::new_credential(&pw))
+        .await
+        .map_err(|e| Error::Database(format!("password hashing failed: {e}")))?
+}
+
+/// Every user (admin only: the database checks manage_users again for the lock-out column).
+pub async fn list_users(pool: &Pool, auth: &AuthContext) -> Result<Vec<models::User>, Error> {
+    auth.require(models::permissions::Action::ManageUsers)?;
+    let mut c = pool.get().await?;
+    let tx = models::session::begin(&mut c, Some(&auth.token)).await?;
+    let users = users::list(&*tx).await?;
+    tx.commit().await?;
+    Ok(users)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -423,10 +438,7 @@ impl Handler<Users> for Session {
     type Result = ResponseFuture<Result<Vec<models::User>, Error>>;
     fn handle(&mut self, msg: Users, _: &mut Context<Self>) -> Self::Result {
         let pool = self.pool.clone();
-        Box::pin(async move {
-            msg.auth.require(models::permissions::Action::ManageUsers)?;
-            users::list(&**pool.get().await?).await
-        })
+        Box::pin(async move { list_users(&pool, &msg.auth).await })
     }
 }
 

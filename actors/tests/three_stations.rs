@@ -50,8 +50,6 @@ fn settings(station: &str) -> SessionSettings {
     SessionSettings {
         station: station.into(),
         idle_timeout: Duration::from_secs(600),
-        max_failed_logins: 5,
-        lockout: Duration::from_secs(60),
         verification_ttl: Duration::from_secs(600),
     }
 }

@@ -7,7 +7,7 @@ use crate::error::Result;
 
 /// Fills an empty, migrated database with `products` products (QR-0000001…), one employee, one
 /// admin user and a long-lived face verification. Returns (employee id, verification id).
-pub async fn seed_catalogue(owner: &Client, products: i64, password_hash: &str) -> Result<(i64, i64)> {
+pub async fn seed_catalogue(owner: &Client, products: i64, credential: &crate::password::Credential) -> Result<(i64, i64)> {
     owner
         .batch_execute(
             "SET session_replication_role = replica;
@@ -24,7 +24,14 @@ pub async fn seed_catalogue(owner: &Client, products: i64, password_hash: &str) 
         )
         .await?;
     owner.batch_execute("INSERT INTO stock (product_id, quantity) SELECT id, 1000000 FROM products").await?;
-    owner.execute("INSERT INTO users (username, password_hash, role) VALUES ('bench', $1, 'admin')", &[&password_hash]).await?;
+    let p = credential.params;
+    let user: i64 = owner.query_one("INSERT INTO users (username, role) VALUES ('bench', 'admin') RETURNING id", &[]).await?.get(0);
+    owner
+        .execute(
+            "SELECT auth_set_verifier($1, $2, $3, $4, $5, $6)",
+            &[&user, &credential.salt, &p.m_cost, &p.t_cost, &p.p_cost, &credential.verifier],
+        )
+        .await?;
     let emp: i64 = owner.query_one("INSERT INTO employees (full_name) VALUES ('Bench Worker') RETURNING id", &[]).await?.get(0);
     let ver: i64 = owner
         .query_one("INSERT INTO face_verifications (employee_id, confidence, station, expires_at) VALUES ($1, 1, 'bench', now() + interval '1 day') RETURNING id", &[&emp])

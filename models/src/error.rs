@@ -23,10 +23,9 @@ pub enum Error {
     AlreadyReversed(String),
     #[error("not active: {0}")]
     Inactive(String),
+    /// Also a locked or disabled account: the database gives one answer for all (V12).
     #[error("wrong username or password")]
     BadCredentials,
-    #[error("too many wrong passwords: the account is locked until {until}")]
-    AccountLocked { until: String },
     #[error("history cannot be changed: {0}")]
     AppendOnly(String),
     #[error("already exists: {0}")]

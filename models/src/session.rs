@@ -1,5 +1,6 @@
-//! The acting login session: a random token the Session actor holds; the database stores only
-//! its sha256 and checks it inside every write (`ombor_require`).
+//! The acting login session: a random token the database makes at login (V12) and the Session
+//! actor holds; the database stores only its sha256 and checks it inside every write
+//! (`ombor_require`).
 
 use deadpool_postgres::{Object, Transaction};
 use rand::RngCore;
@@ -20,6 +21,11 @@ impl SessionToken {
     pub fn generate() -> SessionToken {
         let mut bytes = [0u8; 32];
         rand::rngs::OsRng.fill_bytes(&mut bytes);
+        SessionToken(hex::encode(bytes))
+    }
+
+    /// The token the database made at login (auth_login_result).
+    pub fn from_bytes(bytes: &[u8]) -> SessionToken {
         SessionToken(hex::encode(bytes))
     }
 

@@ -168,62 +168,95 @@ fn spawn_reaper(cluster: &Cluster) {
         .spawn();
 }
 
-/// A precomputed argon2id hash ("test-password-1"): hashing in every test would be slow.
-pub fn test_password_hash() -> &'static str {
-    static HASH: OnceLock<String> = OnceLock::new();
-    HASH.get_or_init(|| crate::password::hash(TEST_PASSWORD).unwrap())
+/// A precomputed credential for TEST_PASSWORD and its login key: argon2 once per test binary,
+/// not in every test. Every user the harness makes shares it (and logs in with TEST_PASSWORD).
+pub fn test_credential() -> &'static (crate::password::Credential, crate::password::LoginKey) {
+    static CREDENTIAL: OnceLock<(crate::password::Credential, crate::password::LoginKey)> = OnceLock::new();
+    CREDENTIAL.get_or_init(|| {
+        let c = crate::password::new_credential(TEST_PASSWORD).unwrap();
+        let key = crate::password::derive_key(TEST_PASSWORD, &c.salt, c.params).unwrap();
+        (c, key)
+    })
 }
 pub const TEST_PASSWORD: &str = "test-password-1";
 pub const TEST_STATION: &str = "test-station";
 
 impl TestDb {
-    /// A logged-in session of a new user with `role` (the first admin is made as needed).
+    /// A logged-in session of a new user with `role` (the first admin is made as needed), opened
+    /// the way a station opens one: the database checks the login key.
     pub async fn session(&self, role: crate::types::Role) -> crate::session::SessionToken {
-        let mut client = self.pool.get().await.unwrap();
-        let admin_exists = crate::users::active_admin_exists(&**client).await.unwrap();
-        let admin_token = if admin_exists {
-            None
+        use crate::types::Role;
+        let (credential, _) = test_credential();
+        let client = self.pool.get().await.unwrap();
+        let admin = if crate::users::active_admin_exists(&**client).await.unwrap() {
+            // An admin the harness made (a test may have made others, with their own passwords),
+            // else one made now by the owner.
+            let owner = self.owner_client().await;
+            let mine: Option<String> = owner
+                .query_opt(
+                    "SELECT u.username FROM users u JOIN user_credentials c ON c.user_id = u.id
+                      WHERE u.role = 'admin' AND u.active AND c.verifier = $1 ORDER BY u.id LIMIT 1",
+                    &[&credential.verifier],
+                )
+                .await
+                .unwrap()
+                .map(|r| r.get(0));
+            let name = match mine {
+                Some(n) => n,
+                None => {
+                    let name = format!("admin{}", COUNTER.fetch_add(1, Ordering::SeqCst));
+                    let p = credential.params;
+                    let id: i64 =
+                        owner.query_one("INSERT INTO users (username, role) VALUES ($1, 'admin') RETURNING id", &[&name]).await.unwrap().get(0);
+                    owner
+                        .execute(
+                            "SELECT auth_set_verifier($1, $2, $3, $4, $5, $6)",
+                            &[&id, &credential.salt, &p.m_cost, &p.t_cost, &p.p_cost, &credential.verifier],
+                        )
+                        .await
+                        .unwrap();
+                    name
+                }
+            };
+            self.log_in(&name).await
         } else {
             let name = format!("admin{}", COUNTER.fetch_add(1, Ordering::SeqCst));
-            let id = crate::users::create(&**client, &name, test_password_hash(), crate::types::Role::Admin, TEST_STATION).await.unwrap();
-            let token = crate::session::SessionToken::generate();
-            crate::users::open_session(&**client, id, &token, TEST_STATION, std::time::Duration::from_secs(3600)).await.unwrap();
-            if role == crate::types::Role::Admin {
-                return token;
-            }
-            Some(token)
+            crate::users::create(&**client, &name, credential, Role::Admin, TEST_STATION).await.unwrap();
+            self.log_in(&name).await
         };
-        let admin = match admin_token {
-            Some(t) => t,
-            None => {
-                // Any admin's fresh session will do: log in the first active admin.
-                let id: i64 =
-                    client.query_one("SELECT id FROM users WHERE role = 'admin' AND active ORDER BY id LIMIT 1", &[]).await.unwrap().get(0);
-                let token = crate::session::SessionToken::generate();
-                crate::users::open_session(&**client, id, &token, TEST_STATION, std::time::Duration::from_secs(3600)).await.unwrap();
-                if role == crate::types::Role::Admin {
-                    return token;
-                }
-                token
-            }
-        };
+        if role == Role::Admin {
+            return admin;
+        }
         let name = format!("{}{}", role.as_str(), COUNTER.fetch_add(1, Ordering::SeqCst));
+        let mut client = client;
         let tx = crate::session::begin(&mut client, Some(&admin)).await.unwrap();
-        let id = crate::users::create(&*tx, &name, test_password_hash(), role, TEST_STATION).await.unwrap();
+        crate::users::create(&*tx, &name, credential, role, TEST_STATION).await.unwrap();
         tx.commit().await.unwrap();
-        let token = crate::session::SessionToken::generate();
-        crate::users::open_session(&**client, id, &token, TEST_STATION, std::time::Duration::from_secs(3600)).await.unwrap();
-        token
+        self.log_in(&name).await
+    }
+
+    /// Logs `username` (made by the harness, with TEST_PASSWORD) in through the database.
+    pub async fn log_in(&self, username: &str) -> crate::session::SessionToken {
+        let (_, key) = test_credential();
+        let client = self.pool.get().await.unwrap();
+        crate::users::login(&**client, username, key, TEST_STATION, std::time::Duration::from_secs(3600))
+            .await
+            .unwrap()
+            .unwrap_or_else(|| panic!("{username} logs in with the test password"))
+            .token
     }
 
     /// An active employee with a face confirmation valid for an hour: (employee id, verification id).
+    /// The confirmation is written by the owner (the application's role cannot record one
+    /// without a face: V13); face_verify's own tests go through the real path.
     pub async fn verified_employee(&self) -> (i64, i64) {
         let admin = self.session(crate::types::Role::Admin).await;
         let mut client = self.pool.get().await.unwrap();
         let tx = crate::session::begin(&mut client, Some(&admin)).await.unwrap();
         let e = crate::employees::add(&*tx, "Test Worker", None).await.unwrap();
         tx.commit().await.unwrap();
-        let v = crate::employees::record_face_verification(&**client, e.id, 0.9, TEST_STATION, std::time::Duration::from_secs(3600))
+        let owner = self.owner_client().await;
+        let v = crate::employees::record_face_verification(&owner, e.id, 0.9, TEST_STATION, std::time::Duration::from_secs(3600))
             .await
             .unwrap();
         (e.id, v.id)

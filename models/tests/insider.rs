@@ -166,3 +166,133 @@ async fn shadow_tables_change_nothing_even_with_temp_granted_back() {
     drop(tx);
     assert_eq!(everything_written(&db).await, before, "nothing was written");
 }
+
+// ------------------------------------------------------------------------ passwords and sessions
+
+fn refused(e: &tokio_postgres::Error) -> bool {
+    matches!(e.code(), Some(c) if *c == tokio_postgres::error::SqlState::INSUFFICIENT_PRIVILEGE || *c == tokio_postgres::error::SqlState::UNDEFINED_FUNCTION)
+}
+
+/// A user the harness made (with the test password), its id and a wrong key of the right length.
+async fn victim(db: &TestDb) -> (String, i64) {
+    db.session(Role::Admin).await;
+    let owner = db.owner_client().await;
+    let r = owner.query_one("SELECT username, id FROM users WHERE role = 'admin' ORDER BY id LIMIT 1", &[]).await.unwrap();
+    (r.get(0), r.get(1))
+}
+
+#[tokio::test]
+async fn no_session_without_the_password_and_no_hash_to_read() {
+    let db = TestDb::new().await;
+    let (name, id) = victim(&db).await;
+    let c = db.pool.get().await.unwrap();
+    let before = everything_written(&db).await;
+    for sql in [
+        format!("SELECT auth_open_session({id}, sha256('\\x01'::bytea), 'x', interval '1 hour')"),
+        format!("SELECT * FROM auth_lookup('{name}')"),
+        format!("SELECT auth_failed({id}, 1000000, interval '1 second', 'x')"),
+        format!("SELECT auth_set_verifier({id}, '\\x0102030405060708'::bytea, 19456, 2, 1, sha256('\\x01'::bytea))"),
+        "SELECT password_hash FROM users".to_string(),
+        "SELECT * FROM user_credentials".to_string(),
+        "SELECT * FROM security_settings".to_string(),
+        "SELECT * FROM auth_attempts".to_string(),
+        "SELECT token_hash FROM sessions".to_string(),
+        "UPDATE security_settings SET max_failed_logins = 1000000, lockout = interval '1 second'".to_string(),
+        format!("UPDATE user_credentials SET failed_logins = 0 WHERE user_id = {id}"),
+        format!("INSERT INTO sessions (token_hash, user_id, station, idle_timeout) VALUES ('\\x00', {id}, 'x', interval '1 day')"),
+    ] {
+        let e = c.batch_execute(&sql).await.unwrap_err();
+        assert!(refused(&e), "{sql}: {e}");
+    }
+    // No function the application may call hands out a hash, a verifier or a token hash.
+    let leaking: Vec<String> = c
+        .query(
+            "SELECT p.oid::regprocedure::text FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+              WHERE n.nspname = 'public' AND has_function_privilege('ombor_app', p.oid, 'EXECUTE')
+                AND EXISTS (SELECT 1 FROM unnest(p.proargnames, p.proargmodes) a(name, mode)
+                             WHERE a.mode IN ('o', 't', 'b') AND a.name ~ '(hash|verifier|secret)')",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert!(leaking.is_empty(), "{leaking:?}");
+    // A made-up attempt id opens nothing.
+    let r = c.query_one("SELECT token FROM auth_login_result(gen_random_uuid()::text, interval '1 hour')", &[]).await.unwrap();
+    assert_eq!(r.get::<_, Option<Vec<u8>>>(0), None);
+    assert_eq!(everything_written(&db).await, before, "nothing was written");
+}
+
+/// One call that both counted and answered could be rolled back after reading the answer, so
+/// its failure would never count. The answer is only read in a later transaction: in the
+/// attempt's own transaction even the right key opens nothing.
+#[tokio::test]
+async fn a_rolled_back_guess_teaches_nothing() {
+    let db = TestDb::new().await;
+    let (name, _) = victim(&db).await;
+    let (_, right_key) = models::testing::test_credential();
+    let mut c = db.pool.get().await.unwrap();
+    let before = everything_written(&db).await;
+    for key in [right_key.0.clone(), vec![7u8; 32]] {
+        let tx = c.transaction().await.unwrap();
+        let attempt: String = tx.query_one("SELECT auth_login($1, $2, 'x')", &[&name, &key]).await.unwrap().get(0);
+        let r = tx.query_one("SELECT token FROM auth_login_result($1, interval '1 hour')", &[&attempt]).await.unwrap();
+        assert_eq!(r.get::<_, Option<Vec<u8>>>(0), None, "no answer inside the attempt's transaction");
+        tx.rollback().await.unwrap();
+    }
+    assert_eq!(everything_written(&db).await, before, "nothing was written");
+    // Done properly, the right key works.
+    let who = models::users::login(&**c, &name, right_key, TEST_STATION, std::time::Duration::from_secs(60)).await.unwrap();
+    assert!(who.is_some());
+}
+
+#[tokio::test]
+async fn twenty_parallel_guesses_get_five_checks_and_the_lock_is_the_database_s() {
+    let db = TestDb::new().await;
+    let (name, id) = victim(&db).await;
+    let owner = db.owner_client().await;
+    let limit: i32 = owner.query_one("SELECT max_failed_logins FROM security_settings", &[]).await.unwrap().get(0);
+    assert_eq!(limit, 5);
+    let mut guesses = vec![];
+    for i in 0..20u8 {
+        let (pool, name) = (db.target.pool(1), name.clone());
+        guesses.push(tokio::spawn(async move {
+            let c = pool.get().await.unwrap();
+            let key = models::password::LoginKey(vec![i; 32]);
+            models::users::login(&**c, &name, &key, "attacker", std::time::Duration::from_secs(60)).await.unwrap()
+        }));
+    }
+    for g in guesses {
+        assert!(g.await.unwrap().is_none());
+    }
+    let count = |sql: &'static str| {
+        let owner = &owner;
+        async move { owner.query_one(sql, &[]).await.unwrap().get::<_, i64>(0) }
+    };
+    assert_eq!(count("SELECT count(*) FROM audit_log WHERE action IN ('login.failed', 'login.locked')").await, 5, "five keys were checked");
+    assert_eq!(count("SELECT count(*) FROM audit_log WHERE action = 'login.refused' AND detail->>'reason' = 'locked'").await, 15);
+    // Locked: the right key gets exactly what an unknown user gets.
+    let (_, right_key) = models::testing::test_credential();
+    let c = db.pool.get().await.unwrap();
+    assert!(models::users::login(&**c, &name, right_key, "x", std::time::Duration::from_secs(60)).await.unwrap().is_none());
+    assert!(models::users::login(&**c, "nobody-at-all", right_key, "x", std::time::Duration::from_secs(60)).await.unwrap().is_none());
+    let failures: i32 = owner.query_one("SELECT failed_logins FROM user_credentials WHERE user_id = $1", &[&id]).await.unwrap().get(0);
+    assert_eq!(failures, 5, "the tries while locked are not checked and do not lengthen the lock");
+}
+
+#[tokio::test]
+async fn an_unknown_user_looks_like_any_user() {
+    let db = TestDb::new().await;
+    let (name, _) = victim(&db).await;
+    let c = db.pool.get().await.unwrap();
+    let (real_salt, real_params) = models::users::auth_salt(&**c, &name).await.unwrap();
+    let (fake_salt, fake_params) = models::users::auth_salt(&**c, "no-such-user").await.unwrap();
+    let (again, _) = models::users::auth_salt(&**c, "NO-SUCH-USER").await.unwrap();
+    assert_eq!(fake_salt, again, "the same salt at every call (case-insensitive, like usernames)");
+    assert_eq!(fake_salt.len(), real_salt.len());
+    assert_eq!(fake_params, real_params);
+    let (other, _) = models::users::auth_salt(&**c, "another-unknown").await.unwrap();
+    assert_ne!(other, fake_salt);
+}

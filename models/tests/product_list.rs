@@ -2,7 +2,7 @@
 //! and the whole list give exactly the products a reference query gives, in the same order.
 
 use models::products::{self, ProductQuery};
-use models::testing::{test_password_hash, TestDb};
+use models::testing::{test_credential, TestDb};
 
 /// 10,500 products: more than one of the whole list's 10,000-row pages. The active products at
 /// places 9,981–10,020 get one name, so equal names straddle the page boundary and only the id
@@ -11,7 +11,7 @@ use models::testing::{test_password_hash, TestDb};
 async fn catalogue() -> TestDb {
     let db = TestDb::new().await;
     let owner = db.owner_client().await;
-    models::bench::seed_catalogue(&owner, 10_500, test_password_hash()).await.unwrap();
+    models::bench::seed_catalogue(&owner, 10_500, &test_credential().0).await.unwrap();
     owner
         .batch_execute(
             "SET session_replication_role = replica;

@@ -68,8 +68,8 @@ fn run(config: &Config, base: &Target, args: &LedgerBench) -> anyhow::Result<()>
 
     let t = Instant::now();
     eprint!("products: {} … ", args.products);
-    let hash = models::password::hash("bench-password-1")?;
-    let (emp, ver) = rt.block_on(models::bench::seed_catalogue(&owner, args.products, &hash))?;
+    let credential = models::password::new_credential("bench-password-1")?;
+    let (emp, ver) = rt.block_on(models::bench::seed_catalogue(&owner, args.products, &credential))?;
     eprintln!("{:.1} s", t.elapsed().as_secs_f64());
     let batch = 1_000_000.min(args.movements.max(1));
     let mut done = 0;

@@ -173,8 +173,7 @@ fn filter(db: &Db, f: &Filters) -> anyhow::Result<MovementFilter> {
     let product_id = f.product.as_deref().map(|p| resolve_product(db, p).map(|p| p.id)).transpose()?;
     let user_id = match &f.by_user {
         Some(u) => Some(
-            db.run(async { models::users::auth_lookup(&**db.pool.get().await?, u).await })?
-                .map(|r| r.user_id)
+            db.run(async { models::users::id_by_name(&**db.pool.get().await?, u).await })?
                 .ok_or_else(|| anyhow::anyhow!("no user `{u}`"))?,
         ),
         None => None,

@@ -2,7 +2,6 @@
 
 use actors::session;
 use clap::Subcommand;
-use models::permissions::Action;
 use models::Role;
 
 use super::access::{Db, Login};
@@ -92,9 +91,9 @@ pub fn run(db: &Db, cmd: UserCommand) -> anyhow::Result<()> {
         }
         UserCommand::List { login, json } => {
             let auth = db.login(&login)?;
-            db.run(actors::ledger::authorize(&db.pool, &auth, Action::ManageUsers))?;
-            let users = db.run(async { models::users::list(&**db.pool.get().await?).await })?;
+            let users = db.run(session::list_users(&db.pool, &auth));
             db.logout(&auth);
+            let users = users?;
             print(json, &users, || {
                 let rows = users
                     .iter()

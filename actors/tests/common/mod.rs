@@ -11,13 +11,11 @@ use actors::session::SessionSettings;
 use models::testing::TEST_STATION;
 use tokio::sync::mpsc;
 
-/// Session settings for `TEST_STATION`: 10 minutes idle, 5 tries before a 1-minute lockout.
+/// Session settings for `TEST_STATION`: 10 minutes idle (the lock-out is the database's own).
 pub fn session_settings() -> SessionSettings {
     SessionSettings {
         station: TEST_STATION.into(),
         idle_timeout: Duration::from_secs(600),
-        max_failed_logins: 5,
-        lockout: Duration::from_secs(60),
         verification_ttl: Duration::from_secs(300),
     }
 }
