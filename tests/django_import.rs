@@ -240,9 +240,20 @@ async fn a_django_sqlite_database_comes_in_whole_once() {
 
     // A migrated user logs in with the Django password; the database keeps argon2id from then on.
     let owner = s.db.owner_client().await;
+    // The stored record is a verifier (V12): salt and sha256 of the argon2id key.
     let hash_of = |name: &'static str| {
         let owner = &owner;
-        async move { owner.query_one("SELECT password_hash FROM users WHERE username = $1", &[&name]).await.unwrap().get::<_, String>(0) }
+        async move {
+            let r = owner
+                .query_one(
+                    "SELECT c.salt, c.verifier, u.password_hash IS NULL FROM user_credentials c JOIN users u ON u.id = c.user_id WHERE u.username = $1",
+                    &[&name],
+                )
+                .await
+                .unwrap();
+            assert!(r.get::<_, bool>(2), "no hash is kept beside the verifier");
+            (r.get::<_, Vec<u8>>(0), r.get::<_, Vec<u8>>(1))
+        }
     };
     let placeholder = hash_of("bosh").await;
     let (ok, _, err) = s.run(&["user", "list", "--user", "bosh", "--password-stdin"], "not-the-password\n");
@@ -252,8 +263,9 @@ async fn a_django_sqlite_database_comes_in_whole_once() {
     eprintln!("first login with a pbkdf2_sha256 (600,000 iterations) hash: {:.2} s", t.elapsed().as_secs_f64());
     assert!(ok, "{out}{err}");
     let upgraded = hash_of("bosh").await;
-    assert!(upgraded.starts_with("$argon2id$") && upgraded != placeholder, "{upgraded}");
-    assert!(models::password::verify("Bosh-parol-2024", Some(&upgraded)), "the new hash is of the same password");
+    assert!(upgraded != placeholder, "a new credential");
+    let key = models::password::derive_key("Bosh-parol-2024", &upgraded.0, models::password::KdfParams::default()).unwrap();
+    assert_eq!(models::password::verifier(&key), upgraded.1, "the new credential is of the same password");
     assert_eq!(s.count("SELECT count(*) FROM legacy_passwords WHERE user_id = (SELECT id FROM users WHERE username = 'bosh')").await, 0);
     let (ok, _, err) = s.run(&["user", "list", "--user", "bosh", "--password-stdin"], "Bosh-parol-2024\n");
     assert!(ok, "and again, now through argon2id: {err}");
