@@ -311,8 +311,8 @@ fn run_import(config: &Config, base: &Target, args: &ImportBench) -> anyhow::Res
     eprintln!("synthetic Django SQLite: {} products, {} movements, {:.0} MB, made in {:.1} s", args.products, args.movements, size as f64 / 1e6, make.as_secs_f64());
 
     let pool = target.pool(2);
-    let hash = models::password::hash("bench-password-1")?;
-    rt.block_on(async { models::users::create(&**pool.get().await?, "bench", &hash, models::Role::Admin, "bench").await })?;
+    let credential = models::password::new_credential("bench-password-1")?;
+    rt.block_on(async { models::users::create(&**pool.get().await?, "bench", &credential, models::Role::Admin, "bench").await })?;
     let settings = SessionSettings::from_config(config);
     let auth = rt.block_on(session::login(&pool, &settings, "bench", "bench-password-1"))?;
     let phase = std::sync::Mutex::new((String::new(), Instant::now()));
