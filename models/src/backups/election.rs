@@ -113,7 +113,18 @@ pub async fn take_backup_once(
     session: Option<&SessionToken>,
     turn: Turn,
 ) -> Result<Elected, BackupError> {
-    let rights = dump_rights(target).await?;
+    let started = chrono::Utc::now();
+    let rights = match dump_rights(target).await {
+        Ok(r) => r,
+        Err(e) => {
+            // The owner's login is refused or unreachable: no run can start, and every kiosk
+            // must still learn that the backup failed.
+            if let Err(r) = super::store::record_failure(pool, session, opts, started, &e).await {
+                tracing::error!(error = %r, "the failed backup could not be recorded");
+            }
+            return Err(e);
+        }
+    };
     let can_dump = rights.can_dump();
     if turn == Turn::Manual && !can_dump {
         return Err(BackupError::NoOwnerLogin { user: rights.user });

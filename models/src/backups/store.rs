@@ -38,12 +38,73 @@ pub(super) async fn record_run(
     finished: DateTime<Utc>,
     outcome: &Result<Dumped, BackupError>,
 ) -> Result<BackupRecord, BackupError> {
-    let (mut client, conn) = connect(&target.owner).await?;
+    let (mut client, conn) = match connect(&target.owner).await {
+        Ok(c) => c,
+        // The owner's login itself failed, so the run failed: the application's login may still
+        // record that failure (V15), so every kiosk's banner says so.
+        Err(owner_error) => match outcome {
+            Err(e) => return record_failure_as_app(target, session, opts, started, finished, e).await.map_err(|_| owner_error.into()),
+            Ok(_) => return Err(owner_error.into()),
+        },
+    };
     let conn = tokio::spawn(conn);
     let result = record_on(&mut client, session, opts, started, finished, outcome).await;
     drop(client);
     let _ = conn.await;
     result
+}
+
+async fn record_failure_as_app(
+    target: &Target,
+    session: Option<&SessionToken>,
+    opts: &BackupOptions,
+    started: DateTime<Utc>,
+    finished: DateTime<Utc>,
+    failure: &BackupError,
+) -> Result<BackupRecord, BackupError> {
+    let (mut client, conn) = connect(&target.app).await?;
+    let conn = tokio::spawn(conn);
+    let result = record_failure_on(&mut client, session, opts, started, finished, failure).await;
+    drop(client);
+    let _ = conn.await;
+    result
+}
+
+/// Records a run that failed before the owner's login could do anything (V15: the application's
+/// login may record a failure, never a good run).
+pub(super) async fn record_failure(
+    pool: &deadpool_postgres::Pool,
+    session: Option<&SessionToken>,
+    opts: &BackupOptions,
+    started: DateTime<Utc>,
+    failure: &BackupError,
+) -> Result<BackupRecord, BackupError> {
+    let mut client = pool.get().await?;
+    record_failure_on(&mut client, session, opts, started, Utc::now(), failure).await
+}
+
+async fn record_failure_on(
+    client: &mut tokio_postgres::Client,
+    session: Option<&SessionToken>,
+    opts: &BackupOptions,
+    started: DateTime<Utc>,
+    finished: DateTime<Utc>,
+    failure: &BackupError,
+) -> Result<BackupRecord, BackupError> {
+    {
+        let tx = client.transaction().await?;
+        if let Some(token) = session {
+            tx.execute("SELECT set_config('ombor.session', $1, true)", &[&token.as_hex()]).await?;
+        }
+        let row = tx
+            .query_one(
+                "SELECT * FROM backup_record_failure($1, $2, $3, $4, $5)",
+                &[&started, &finished, &failure.to_string(), &opts.station, &failure.problem().code()],
+            )
+            .await?;
+        tx.commit().await?;
+        Ok(BackupRecord::from_row(&row))
+    }
 }
 
 async fn record_on(

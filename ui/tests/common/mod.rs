@@ -46,6 +46,20 @@ impl Harness {
         .await
     }
 
+    /// As [`Harness::on_server`], but the owner's login (which backups use) is refused: a wrong
+    /// `database.owner_url`, as after the owner's password was changed on the server.
+    pub async fn with_broken_owner_login() -> Harness {
+        Self::start(
+            |c, db| {
+                let (app, owner) = db.connection_strings();
+                c.database.url = app;
+                c.database.owner_url = owner.replace("user=", "user=nobody_such_");
+            },
+            true,
+        )
+        .await
+    }
+
     /// A kiosk on a brand-new database: no users at all.
     pub async fn first_run() -> Harness {
         Self::start(|_, _| {}, false).await
