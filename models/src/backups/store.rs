@@ -70,17 +70,16 @@ async fn record_failure_as_app(
     result
 }
 
-/// Records a run that failed before the owner's login could do anything (V15: the application's
-/// login may record a failure, never a good run).
+/// Records a run that failed before the owner's login could do anything, through the
+/// application's login of the same target (V15: it may record a failure, never a good run).
 pub(super) async fn record_failure(
-    pool: &deadpool_postgres::Pool,
+    target: &Target,
     session: Option<&SessionToken>,
     opts: &BackupOptions,
     started: DateTime<Utc>,
     failure: &BackupError,
 ) -> Result<BackupRecord, BackupError> {
-    let mut client = pool.get().await?;
-    record_failure_on(&mut client, session, opts, started, Utc::now(), failure).await
+    record_failure_as_app(target, session, opts, started, Utc::now(), failure).await
 }
 
 async fn record_failure_on(
