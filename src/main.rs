@@ -27,7 +27,14 @@ fn main() {
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
-    let (config, source) = models::Config::load(cli.config.as_deref())?;
+    // The checklist shows values outside their allowed range as failed lines; every other
+    // command refuses to start with them.
+    let (config, source) = if matches!(cli.command, Some(Command::Doctor { .. })) {
+        let (config, source, _shown_by_doctor) = models::Config::load_unchecked(cli.config.as_deref())?;
+        (config, source)
+    } else {
+        models::Config::load(cli.config.as_deref())?
+    };
     let _log_guard = logging::init(&config.data_dir());
     match cli.command.unwrap_or(Command::Run) {
         Command::Run => commands::run::run(config),

@@ -129,7 +129,7 @@ fn versions(config: &Config, report: &crate::doctor::Report) -> String {
         line("database.reachable"),
         line("backup.pg_dump"),
         config.general.station,
-        config.general.locale,
+        config.general.locale.code(),
     )
 }
 

@@ -26,6 +26,28 @@ fn config_show_masks_secrets_and_reports_bad_files() {
 }
 
 #[test]
+fn config_outside_a_closed_set_or_a_range_is_refused_with_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("kiosk.toml");
+    std::fs::write(&bad, "[ui]\nfullscreen = true\ntheme = \"drak\"\n").unwrap();
+    let err = run_err(ombor().args(["config", "show"]).arg("--config").arg(&bad));
+    assert!(err.contains("kiosk.toml") && err.contains("line 3") && err.contains("ui.theme"), "{err}");
+    assert!(err.contains("`light`") && err.contains("`dark`"), "the allowed values: {err}");
+    let err = run_err(ombor().args(["config", "show"]).env("OMBOR_CONFIG", &bad));
+    assert!(err.contains("kiosk.toml") && err.contains("line 3"), "OMBOR_CONFIG names the same file: {err}");
+
+    std::fs::write(&bad, "[general]\nlocale = \"kz\"\n").unwrap();
+    let err = run_err(ombor().args(["config", "show"]).arg("--config").arg(&bad));
+    assert!(err.contains("line 2") && err.contains("`uz`") && err.contains("`ru`") && err.contains("`en`"), "{err}");
+
+    std::fs::write(&bad, "[face]\n# stricter\nsface_threshold = -1\n").unwrap();
+    let err = run_err(ombor().args(["config", "show"]).arg("--config").arg(&bad));
+    assert!(err.contains("line 3") && err.contains("face.sface_threshold") && err.contains("between 0 and 1"), "{err}");
+    let err = run_err(ombor().args(["config", "show"]).env("OMBOR_FACE_VERIFICATION_TTL_SECS", "86400"));
+    assert!(err.contains("OMBOR_FACE_VERIFICATION_TTL_SECS") && err.contains("from 1 to 3600 seconds"), "{err}");
+}
+
+#[test]
 fn missing_postgresql_is_explained() {
     let data = data_dir();
     let err = run_err(ombor().arg("migrate").env("OMBOR_DATA_DIR", data.path()).env("OMBOR_DATABASE_PG_BIN_DIR", "/nonexistent/bin"));

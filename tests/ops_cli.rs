@@ -219,6 +219,16 @@ fn doctor_passes_on_a_healthy_installation_and_names_each_broken_precondition() 
     assert!(!ok);
     assert_failed_with_hint(&r, "security.session_timeout");
 
+    // Values every other command refuses at load: the checklist shows them with their ranges.
+    let ranges = line(&report, "security.config_ranges");
+    assert_eq!(ranges["status"], "pass", "{ranges}");
+    assert!(ranges["detail"].as_str().unwrap().contains("face.sface_threshold = 0.55 (0, 1)"), "{ranges}");
+    let (ok, r) = k.doctor(&[("OMBOR_FACE_SFACE_THRESHOLD", "-1"), ("OMBOR_SESSION_MAX_FAILED_LOGINS", "1000000")]);
+    assert!(!ok);
+    assert_failed_with_hint(&r, "security.config_ranges");
+    let detail = line(&r, "security.config_ranges")["detail"].as_str().unwrap().to_string();
+    assert!(detail.contains("✗ face.sface_threshold = -1") && detail.contains("✗ session.max_failed_logins = 1000000"), "{detail}");
+
     // Healthy again once the preconditions are back.
     assert!(k.doctor(&[]).0);
 }

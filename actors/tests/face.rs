@@ -20,7 +20,7 @@ fn people() -> Vec<(String, Vec<PathBuf>)> {
 fn config(data_dir: &Path, backend: &str) -> models::Config {
     let mut c = models::Config::default();
     c.general.data_dir = data_dir.display().to_string();
-    c.face.backend = backend.into();
+    c.face.backend = models::config::FaceBackend::parse(backend).expect("sface or lbph");
     c
 }
 

@@ -42,7 +42,7 @@ fn config(data_dir: &Path, station: &str) -> models::Config {
     let mut c = models::Config::default();
     c.general.data_dir = data_dir.display().to_string();
     c.general.station = station.into();
-    c.face.backend = "sface".into();
+    c.face.backend = models::config::FaceBackend::SFace;
     c
 }
 

@@ -3,6 +3,9 @@
 //! Order: `--config PATH`, else the OS config dir's `ombor.toml`, else the built-in default
 //! (the same text as `config/ombor.toml`). Unknown keys and wrong types are errors that name the
 //! key and the line, because a silently ignored typo on a kiosk is found only when it hurts.
+//! Closed sets (locale, theme, face backend) are enums: a value outside them is refused with its
+//! line and the allowed values. Security-relevant numbers are checked against their allowed
+//! range at load ([`Config::range_problems`]); `ombor doctor` shows them.
 
 use std::path::{Path, PathBuf};
 
@@ -19,6 +22,98 @@ pub enum ConfigError {
     Parse { path: PathBuf, message: String },
     #[error("environment variable {var}: {message}")]
     Env { var: String, message: String },
+    #[error("{}", describe_ranges(path, problems))]
+    OutOfRange { path: PathBuf, problems: Vec<RangeProblem> },
+}
+
+/// A value outside its allowed range, and where it was set.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RangeProblem {
+    /// `section.key`.
+    pub key: &'static str,
+    pub value: String,
+    /// The allowed range, in words: "between 0 and 1 (both excluded)".
+    pub allowed: &'static str,
+    /// "line 3" of the file, or "environment variable OMBOR_…"; empty for a value set in code.
+    pub place: String,
+}
+
+impl std::fmt::Display for RangeProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if !self.place.is_empty() {
+            write!(f, "{}: ", self.place)?;
+        }
+        write!(f, "`{}` is {}; it must be {}", self.key, self.value, self.allowed)
+    }
+}
+
+fn describe_ranges(path: &Path, problems: &[RangeProblem]) -> String {
+    let list: Vec<String> = problems.iter().map(ToString::to_string).collect();
+    format!("configuration file {}: {}", path.display(), list.join("; "))
+}
+
+/// The kiosk's language: `general.locale`.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Locale {
+    /// O'zbek (Latin).
+    #[default]
+    Uz,
+    Ru,
+    En,
+}
+
+impl Locale {
+    pub fn code(self) -> &'static str {
+        match self {
+            Locale::Uz => "uz",
+            Locale::Ru => "ru",
+            Locale::En => "en",
+        }
+    }
+}
+
+/// The kiosk's colours: `ui.theme`.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Theme {
+    #[default]
+    Light,
+    Dark,
+}
+
+/// How faces are found and compared: `face.backend`.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum FaceBackend {
+    /// CenterFace detection + SFace embedding through OpenCV's dnn.
+    #[default]
+    #[serde(rename = "sface")]
+    SFace,
+    /// Haar cascade + LBPH histograms (the classic, weaker fallback).
+    #[serde(rename = "lbph")]
+    Lbph,
+}
+
+impl FaceBackend {
+    pub const ALL: [FaceBackend; 2] = [FaceBackend::SFace, FaceBackend::Lbph];
+
+    /// The name used in the configuration, model.yml and the database ("sface", "lbph").
+    pub fn parse(s: &str) -> Option<FaceBackend> {
+        Self::ALL.into_iter().find(|b| b.as_str() == s.trim().to_ascii_lowercase())
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FaceBackend::SFace => "sface",
+            FaceBackend::Lbph => "lbph",
+        }
+    }
+}
+
+impl std::fmt::Display for FaceBackend {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -41,8 +136,7 @@ pub struct General {
     pub data_dir: String,
     /// This station's name, recorded with movements, verifications, logins and backups.
     pub station: String,
-    /// uz, ru or en.
-    pub locale: String,
+    pub locale: Locale,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -97,8 +191,7 @@ pub struct Camera {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Face {
-    /// "sface" (deep embedding) or "lbph" (the classic fallback).
-    pub backend: String,
+    pub backend: FaceBackend,
     /// Directory holding the ONNX models; empty = `<data_dir>/models` if the models are there,
     /// else /usr/local/share/ombor-nazorat/models (where scripts/fetch-face-models.sh puts them).
     pub models_dir: String,
@@ -138,8 +231,7 @@ fn default_lock_timeout_secs() -> u64 {
 #[serde(deny_unknown_fields)]
 pub struct Ui {
     pub fullscreen: bool,
-    /// "light" or "dark".
-    pub theme: String,
+    pub theme: Theme,
 }
 
 impl Default for Config {
@@ -150,7 +242,19 @@ impl Default for Config {
 
 impl Config {
     /// Loads from `explicit`, else the OS config dir, else the default; then applies `OMBOR_*`.
+    /// A value outside its allowed range is refused ([`ConfigError::OutOfRange`]).
     pub fn load(explicit: Option<&Path>) -> Result<(Config, Option<PathBuf>), ConfigError> {
+        let (config, path, problems) = Self::load_unchecked(explicit)?;
+        if !problems.is_empty() {
+            return Err(ConfigError::OutOfRange { path: path.unwrap_or_else(|| PathBuf::from("<built-in>")), problems });
+        }
+        Ok((config, path))
+    }
+
+    /// As [`Config::load`], but values outside their range are returned beside the configuration
+    /// instead of refused: for `ombor doctor`, which shows them on its checklist. Unknown keys,
+    /// wrong types and values outside a closed set are still errors.
+    pub fn load_unchecked(explicit: Option<&Path>) -> Result<(Config, Option<PathBuf>, Vec<RangeProblem>), ConfigError> {
         let env: Vec<(String, String)> = std::env::vars().filter(|(k, _)| k.starts_with("OMBOR_")).collect();
         let path = match explicit {
             Some(p) => Some(p.to_path_buf()),
@@ -160,12 +264,24 @@ impl Config {
             Some(p) => std::fs::read_to_string(p).map_err(|source| ConfigError::Read { path: p.clone(), source })?,
             None => DEFAULT_TOML.to_string(),
         };
-        let config = Self::from_toml_and_env(&text, path.as_deref().unwrap_or(Path::new("<built-in>")), &env)?;
-        Ok((config, path))
+        let shown = path.as_deref().unwrap_or(Path::new("<built-in>"));
+        let config = Self::parse_unchecked(&text, shown, &env)?;
+        let problems = config.range_problems().into_iter().map(|p| locate(p, &text, &env)).collect();
+        Ok((config, path, problems))
     }
 
-    /// Parses `text` (missing keys take the default) and applies the given `OMBOR_*` pairs.
+    /// Parses `text` (missing keys take the default), applies the given `OMBOR_*` pairs and
+    /// checks the ranges.
     pub fn from_toml_and_env(text: &str, path: &Path, env: &[(String, String)]) -> Result<Config, ConfigError> {
+        let config = Self::parse_unchecked(text, path, env)?;
+        let problems: Vec<RangeProblem> = config.range_problems().into_iter().map(|p| locate(p, text, env)).collect();
+        if !problems.is_empty() {
+            return Err(ConfigError::OutOfRange { path: path.to_path_buf(), problems });
+        }
+        Ok(config)
+    }
+
+    fn parse_unchecked(text: &str, path: &Path, env: &[(String, String)]) -> Result<Config, ConfigError> {
         let fail = |message: String| ConfigError::Parse { path: path.to_path_buf(), message };
         let user: toml::Table = toml::from_str(text).map_err(|e| fail(describe_toml_error(text, &e)))?;
         let mut merged: toml::Table = toml::from_str(DEFAULT_TOML).expect("default parses");
@@ -196,7 +312,76 @@ impl Config {
         for (var, value) in env {
             apply_env(&mut merged, var, value)?;
         }
-        merged.try_into().map_err(|e: toml::de::Error| fail(e.message().trim().to_string()))
+        merged.try_into().map_err(|e: toml::de::Error| {
+            // toml names the key as "in `section.key`" after its message; say where it was set.
+            let shown = e.to_string();
+            let key = shown.rsplit_once("in `").and_then(|(_, k)| k.trim_end().strip_suffix('`')).map(str::to_string);
+            // serde's "unknown variant `drak`, expected `light` or `dark`", in plainer words.
+            let message = match e.message().trim().strip_prefix("unknown variant ").and_then(|m| m.split_once(", expected ")) {
+                Some((value, allowed)) => {
+                    format!("{value} is not allowed; the allowed values are {}", allowed.strip_prefix("one of ").unwrap_or(allowed))
+                }
+                None => e.message().trim().to_string(),
+            };
+            match key.as_deref().and_then(|k| k.split_once('.')) {
+                Some((section, k)) => {
+                    let var = env_var_name(section, k);
+                    if env.iter().any(|(v, _)| *v == var) {
+                        ConfigError::Env { var, message: format!("`{section}.{k}`: {message}") }
+                    } else {
+                        fail(format!("line {}: `{section}.{k}`: {message}", find_line(text, Some(section), k)))
+                    }
+                }
+                None => fail(message),
+            }
+        })
+    }
+
+    /// Every security-relevant value outside its allowed range (the place is filled in by the
+    /// loader). The ranges: a face must match with a similarity strictly between 0 and 1 (at 0
+    /// or below a stranger passes, at 1 nobody does); a face confirmation lasts at most an hour;
+    /// at least 3 wrong passwords before a lock, and a lock of at least a minute.
+    pub fn range_problems(&self) -> Vec<RangeProblem> {
+        let mut out = Vec::new();
+        let mut check = |ok: bool, key: &'static str, value: String, allowed: &'static str| {
+            if !ok {
+                out.push(RangeProblem { key, value, allowed, place: String::new() });
+            }
+        };
+        for (key, allowed, _) in RANGES {
+            match *key {
+                "face.sface_threshold" => {
+                    let v = self.face.sface_threshold;
+                    check(v > 0.0 && v < 1.0, key, v.to_string(), allowed)
+                }
+                "face.lbph_threshold" => {
+                    let v = self.face.lbph_threshold;
+                    check(v > 0.0 && v <= 200.0, key, v.to_string(), allowed)
+                }
+                "face.verification_ttl_secs" => {
+                    let v = self.face.verification_ttl_secs;
+                    check((1..=3600).contains(&v), key, v.to_string(), allowed)
+                }
+                "face.agree_frames" => {
+                    let v = self.face.agree_frames;
+                    check(v >= 1 && v <= self.face.window_frames, key, v.to_string(), allowed)
+                }
+                "session.max_failed_logins" => {
+                    let v = self.session.max_failed_logins;
+                    check((3..=20).contains(&v), key, v.to_string(), allowed)
+                }
+                "session.lockout_secs" => {
+                    let v = self.session.lockout_secs;
+                    check((60..=86_400).contains(&v), key, v.to_string(), allowed)
+                }
+                "session.timeout_secs" => {
+                    let v = self.session.timeout_secs;
+                    check((30..=3600).contains(&v), key, v.to_string(), allowed)
+                }
+                _ => unreachable!("every range in RANGES is checked"),
+            }
+        }
+        out
     }
 
     pub fn data_dir(&self) -> PathBuf {
@@ -243,6 +428,59 @@ impl Config {
         c.database.owner_url = mask_url_password(&c.database.owner_url);
         c
     }
+}
+
+/// The allowed range of each security-relevant key: (key, in words, in notation). Checked by
+/// [`Config::range_problems`], listed by `ombor doctor`.
+pub const RANGES: &[(&str, &str, &str)] = &[
+    ("face.sface_threshold", "between 0 and 1, both excluded", "(0, 1)"),
+    ("face.lbph_threshold", "above 0 and at most 200", "(0, 200]"),
+    ("face.verification_ttl_secs", "from 1 to 3600 seconds", "[1, 3600] s"),
+    ("face.agree_frames", "at least 1 and at most face.window_frames", "[1, window_frames]"),
+    ("session.max_failed_logins", "from 3 to 20", "[3, 20]"),
+    ("session.lockout_secs", "from 60 to 86400 seconds", "[60, 86400] s"),
+    ("session.timeout_secs", "from 30 to 3600 seconds", "[30, 3600] s"),
+];
+
+/// The value of a key of [`RANGES`] in `config`, as text.
+pub fn range_value(config: &Config, key: &str) -> String {
+    match key {
+        "face.sface_threshold" => config.face.sface_threshold.to_string(),
+        "face.lbph_threshold" => config.face.lbph_threshold.to_string(),
+        "face.verification_ttl_secs" => config.face.verification_ttl_secs.to_string(),
+        "face.agree_frames" => config.face.agree_frames.to_string(),
+        "session.max_failed_logins" => config.session.max_failed_logins.to_string(),
+        "session.lockout_secs" => config.session.lockout_secs.to_string(),
+        "session.timeout_secs" => config.session.timeout_secs.to_string(),
+        _ => String::new(),
+    }
+}
+
+/// Where a problem's key was set: the environment variable when one set it, else its line.
+fn locate(mut p: RangeProblem, text: &str, env: &[(String, String)]) -> RangeProblem {
+    let (section, key) = p.key.split_once('.').expect("section.key");
+    let var = env_var_name(section, key);
+    p.place = if env.iter().any(|(v, _)| *v == var) {
+        format!("environment variable {var}")
+    } else if text_sets(text, section, key) {
+        format!("line {}", find_line(text, Some(section), key))
+    } else {
+        String::new()
+    };
+    p
+}
+
+/// `OMBOR_<SECTION>_<KEY>` (with the two short forms).
+fn env_var_name(section: &str, key: &str) -> String {
+    match (section, key) {
+        ("general", "data_dir") => "OMBOR_DATA_DIR".into(),
+        _ => format!("OMBOR_{}_{}", section.to_ascii_uppercase(), key.to_ascii_uppercase()),
+    }
+}
+
+/// Whether `text` sets `key` inside `[section]`.
+fn text_sets(text: &str, section: &str, key: &str) -> bool {
+    toml::from_str::<toml::Table>(text).ok().and_then(|t| t.get(section)?.get(key).cloned()).is_some()
 }
 
 /// `$XDG_CONFIG_HOME/ombor-nazorat/ombor.toml` or the OS equivalent.
@@ -379,14 +617,14 @@ mod tests {
             &[
                 ("OMBOR_DATABASE_URL", "postgres://a:b@h/db"),
                 ("OMBOR_DATA_DIR", "/x"),
-                ("OMBOR_SESSION_TIMEOUT_SECS", "7"),
+                ("OMBOR_SESSION_TIMEOUT_SECS", "120"),
                 ("OMBOR_UI_FULLSCREEN", "false"),
             ],
         )
         .unwrap();
         assert_eq!(c.database.url, "postgres://a:b@h/db");
         assert_eq!(c.general.data_dir, "/x");
-        assert_eq!(c.session.timeout_secs, 7);
+        assert_eq!(c.session.timeout_secs, 120);
         assert!(!c.ui.fullscreen);
         let e = parse("", &[("OMBOR_SESSION_TIMEOUT_SECS", "soon")]).unwrap_err().to_string();
         assert!(e.contains("OMBOR_SESSION_TIMEOUT_SECS") && e.contains("soon"), "{e}");
@@ -402,6 +640,50 @@ mod tests {
         assert!(e.contains("line 3") && e.contains("keep_forever"), "{e}");
         let e = parse("[database\nurl=1", &[]).unwrap_err().to_string();
         assert!(e.contains("line 1"), "{e}");
+    }
+
+    #[test]
+    fn closed_sets_refuse_other_values_with_the_line_and_the_allowed_ones() {
+        let e = parse("[ui]\nfullscreen = false\ntheme = \"drak\"\n", &[]).unwrap_err().to_string();
+        assert!(e.contains("test.toml") && e.contains("line 3") && e.contains("ui.theme") && e.contains("drak"), "{e}");
+        assert!(e.contains("`light`") && e.contains("`dark`"), "the allowed values: {e}");
+        let e = parse("[general]\nlocale = \"kz\"\n", &[]).unwrap_err().to_string();
+        assert!(e.contains("line 2") && e.contains("`uz`") && e.contains("`ru`") && e.contains("`en`"), "{e}");
+        let e = parse("\n[face]\nbackend = \"sfase\"\n", &[]).unwrap_err().to_string();
+        assert!(e.contains("line 3") && e.contains("`sface`") && e.contains("`lbph`"), "{e}");
+        let e = parse("", &[("OMBOR_UI_THEME", "drak")]).unwrap_err().to_string();
+        assert!(e.contains("OMBOR_UI_THEME") && e.contains("`dark`"), "{e}");
+        let c = parse("[ui]\ntheme = \"dark\"\n[general]\nlocale = \"ru\"\n[face]\nbackend = \"lbph\"\n", &[]).unwrap();
+        assert_eq!((c.ui.theme, c.general.locale, c.face.backend), (Theme::Dark, Locale::Ru, FaceBackend::Lbph));
+    }
+
+    #[test]
+    fn security_values_outside_their_range_are_refused_with_the_range() {
+        for (text, key) in [
+            ("[face]\nsface_threshold = -1\n", "face.sface_threshold"),
+            ("[face]\nsface_threshold = 5\n", "face.sface_threshold"),
+            ("[face]\nsface_threshold = 1.0\n", "face.sface_threshold"),
+            ("[face]\nverification_ttl_secs = 86400\n", "face.verification_ttl_secs"),
+            ("[face]\nverification_ttl_secs = 0\n", "face.verification_ttl_secs"),
+            ("[session]\nmax_failed_logins = 0\n", "session.max_failed_logins"),
+            ("[session]\nmax_failed_logins = 1000000\n", "session.max_failed_logins"),
+            ("[session]\nlockout_secs = 10\n", "session.lockout_secs"),
+            ("[session]\nlockout_secs = 3153600000\n", "session.lockout_secs"),
+            ("[session]\ntimeout_secs = 0\n", "session.timeout_secs"),
+        ] {
+            let e = parse(text, &[]).unwrap_err();
+            let ConfigError::OutOfRange { problems, .. } = &e else { panic!("{text}: {e}") };
+            assert_eq!(problems.iter().map(|p| p.key).collect::<Vec<_>>(), vec![key], "{text}");
+            let shown = e.to_string();
+            let allowed = RANGES.iter().find(|r| r.0 == key).unwrap().1;
+            assert!(shown.contains("line 2") && shown.contains(key) && shown.contains(allowed), "{shown}");
+        }
+        let e = parse("", &[("OMBOR_SESSION_MAX_FAILED_LOGINS", "1000000")]).unwrap_err().to_string();
+        assert!(e.contains("environment variable OMBOR_SESSION_MAX_FAILED_LOGINS") && e.contains("from 3 to 20"), "{e}");
+        // The edges that are allowed.
+        let c = parse("[face]\nsface_threshold = 0.99\nverification_ttl_secs = 3600\n[session]\nmax_failed_logins = 3\nlockout_secs = 60\n", &[]);
+        assert!(c.is_ok(), "{:?}", c.err());
+        assert!(Config::default().range_problems().is_empty());
     }
 
     #[test]

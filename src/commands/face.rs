@@ -101,7 +101,7 @@ pub fn enroll(db: &Db, employee_id: i64, images: Option<&Path>, camera: bool, lo
             }
             None => {
                 let frames = enrol_from_camera(db, &auth, employee_id)?;
-                EnrolOutput { employee_id, name: employee.full_name, backend: db.config.face.backend.clone(), frames, rejected: vec![] }
+                EnrolOutput { employee_id, name: employee.full_name, backend: db.config.face.backend.as_str().into(), frames, rejected: vec![] }
             }
         };
         if images.is_some() {

@@ -62,6 +62,7 @@ pub fn all(config: &Config, f: &Facts, lang: Language) -> Vec<Line> {
         ssd(f, lang),
         free_disk(f, lang),
         session_timeout(config, lang),
+        config_ranges(config, lang),
         no_network(config, lang),
     ]
 }
@@ -834,6 +835,39 @@ fn session_timeout(config: &Config, lang: Language) -> Line {
         1..=1800 => line.pass(tr!(lang, "{secs} s", "{secs} с", "{secs} s")),
         _ => line.warn(tr!(lang, "{secs} s — juda uzoq", "{secs} с — слишком долго", "{secs} s — too long"), hint),
     }
+}
+
+/// Every security-relevant value with its allowed range (`models::config::RANGES`).
+fn config_ranges(config: &Config, lang: Language) -> Line {
+    let line = Line::new(
+        "security.config_ranges",
+        Group::Security,
+        true,
+        tr!(lang, "Xavfsizlik sozlamalari chegarasi", "Границы настроек безопасности", "Security settings within range"),
+    );
+    let problems = config.range_problems();
+    let shown: Vec<String> = models::config::RANGES
+        .iter()
+        .map(|(key, _, range)| {
+            let value = models::config::range_value(config, key);
+            let mark = if problems.iter().any(|p| p.key == *key) { "✗ " } else { "" };
+            format!("{mark}{key} = {value} {range}")
+        })
+        .collect();
+    let detail = shown.join("; ");
+    if problems.is_empty() {
+        return line.pass(detail);
+    }
+    let keys = problems.iter().map(|p| p.key).collect::<Vec<_>>().join(", ");
+    line.fail(
+        detail,
+        tr!(
+            lang,
+            "Sozlamalar faylida {keys} qiymatini ko'rsatilgan chegaraga keltiring",
+            "Исправьте в файле настроек {keys}: значение должно быть в указанных границах",
+            "Bring {keys} within the range shown, in the configuration file"
+        ),
+    )
 }
 
 fn no_network(config: &Config, lang: Language) -> Line {

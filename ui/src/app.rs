@@ -199,8 +199,8 @@ pub struct Kiosk {
 
 impl Kiosk {
     pub fn new(handles: Handles) -> (Self, Task<Message>) {
-        let language = Language::from_code(&handles.config.general.locale);
-        let theme = theme::from_name(&handles.config.ui.theme);
+        let language = Language::from_code(handles.config.general.locale.code());
+        let theme = theme::from_config(handles.config.ui.theme);
         let face = FaceLink::new(handles.clone());
         let camera = if face.installed() { Health::Checking } else { Health::Down(Problem::CameraNotInstalled) };
         let kiosk = Kiosk {

@@ -60,10 +60,11 @@ pub fn is_dark(theme: &Theme) -> bool {
     theme.extended_palette().is_dark
 }
 
-pub fn from_name(name: &str) -> Theme {
-    match name {
-        "dark" => dark(),
-        _ => light(),
+/// The configuration's `ui.theme` as the kiosk's theme.
+pub fn from_config(theme: models::config::Theme) -> Theme {
+    match theme {
+        models::config::Theme::Dark => dark(),
+        models::config::Theme::Light => light(),
     }
 }
 

@@ -25,31 +25,8 @@ use embedder::Embedder;
 use gallery::Gallery;
 use quality::QualityGate;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Backend {
-    /// CenterFace detection + SFace embedding through OpenCV's dnn.
-    SFace,
-    /// Haar cascade + LBPH histograms (the classic, weaker fallback).
-    Lbph,
-}
-
-impl Backend {
-    pub fn parse(s: &str) -> Option<Backend> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "sface" => Some(Backend::SFace),
-            "lbph" => Some(Backend::Lbph),
-            _ => None,
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Backend::SFace => "sface",
-            Backend::Lbph => "lbph",
-        }
-    }
-}
+/// The configured backend is the configuration's closed set itself (`face.backend`).
+pub use models::config::FaceBackend as Backend;
 
 /// A model file we ship by checksum, from a pinned PyPI wheel.
 pub(crate) struct ModelFile {
@@ -156,8 +133,7 @@ impl Engine {
     /// Loads the configured backend. When sface cannot load (models missing or wrong), falls
     /// back to lbph and returns the reason as a warning to show.
     pub fn load(config: &models::Config) -> Result<(Engine, Option<String>), String> {
-        let wanted = Backend::parse(&config.face.backend)
-            .ok_or_else(|| format!("face.backend is \"{}\"; it must be \"sface\" or \"lbph\"", config.face.backend))?;
+        let wanted = config.face.backend;
         let model_path = config.face_model_path();
         let gallery = Gallery::load(&model_path)?;
         let (engine, warning) = match wanted {
