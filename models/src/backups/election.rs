@@ -119,7 +119,7 @@ pub async fn take_backup_once(
         Err(e) => {
             // The owner's login is refused or unreachable: no run can start, and every kiosk
             // must still learn that the backup failed.
-            if let Err(r) = super::store::record_failure(target, session, opts, started, &e).await {
+            if let Err(r) = super::store::record_failure_as_app(target, session, opts, started, chrono::Utc::now(), &e).await {
                 tracing::error!(error = %r, "the failed backup could not be recorded");
             }
             return Err(e);

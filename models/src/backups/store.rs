@@ -54,7 +54,9 @@ pub(super) async fn record_run(
     result
 }
 
-async fn record_failure_as_app(
+/// Records a run that failed before the owner's login could do anything, through the
+/// application's login of the same target (V15: it may record a failure, never a good run).
+pub(super) async fn record_failure_as_app(
     target: &Target,
     session: Option<&SessionToken>,
     opts: &BackupOptions,
@@ -68,18 +70,6 @@ async fn record_failure_as_app(
     drop(client);
     let _ = conn.await;
     result
-}
-
-/// Records a run that failed before the owner's login could do anything, through the
-/// application's login of the same target (V15: it may record a failure, never a good run).
-pub(super) async fn record_failure(
-    target: &Target,
-    session: Option<&SessionToken>,
-    opts: &BackupOptions,
-    started: DateTime<Utc>,
-    failure: &BackupError,
-) -> Result<BackupRecord, BackupError> {
-    record_failure_as_app(target, session, opts, started, Utc::now(), failure).await
 }
 
 async fn record_failure_on(
