@@ -279,9 +279,13 @@ fn a_worker_records_an_in_movement_with_scan_face_and_taps() {
         opened += 1;
     }
     assert!(log(d).contains("screen=\"login\""), "log:\n{}", log(d));
-    x.type_slowly("ali");
+    // A typo put right with the desk keyboard's Backspace, in both fields.
+    x.type_slowly("alx");
+    x.key("BackSpace");
+    x.type_slowly("i");
     x.key("Return"); // Enter in the name field goes on to the password field
-    x.type_slowly("ali-password-1");
+    x.type_slowly("ali-password-1z");
+    x.key("BackSpace");
     shot("login");
     x.key("Return");
     assert!(wait_for_log(d, "logged in on the kiosk", 1, Duration::from_secs(20)), "log:\n{}", log(d));

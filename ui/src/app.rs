@@ -41,6 +41,8 @@ const BACKUP_CHECK_EVERY: u32 = 60;
 pub enum Message {
     /// A key reached the window (wherever the focus was), stamped on arrival.
     Key(scanner::Key),
+    /// A physical Backspace: it edits the login fields, and is never part of a code.
+    Erase,
     Scanner(ScannerEvent),
     ShutdownRequested,
     LookedUp {
@@ -87,6 +89,7 @@ impl Message {
         matches!(
             self,
             Message::Key(_)
+                | Message::Erase
                 | Message::Product(_)
                 | Message::Face(_)
                 | Message::Confirm(_)
@@ -137,6 +140,7 @@ const SLOW_UI_WORK: std::time::Duration = std::time::Duration::from_millis(16);
 fn message_kind(message: &Message) -> &'static str {
     match message {
         Message::Key(_) => "key",
+        Message::Erase => "erase",
         Message::Scanner(_) => "scanner",
         Message::ShutdownRequested => "shutdown",
         Message::LookedUp { .. } => "looked_up",
@@ -368,6 +372,14 @@ impl Kiosk {
                     Some(m) => self.handle(m),
                     None => Task::none(),
                 }
+            }
+            Message::Erase => {
+                match &mut self.screen {
+                    Screen::Login(l) => l.typed('\u{8}'),
+                    Screen::FirstRun(f) => f.typed('\u{8}'),
+                    _ => {}
+                }
+                Task::none()
             }
             Message::Scanner(ScannerEvent::Scanned(code)) => self.scanned(code),
             Message::Scanner(ScannerEvent::Garbled(reason)) => {
@@ -941,6 +953,8 @@ fn keyboard_to_scanner(event: Event, _status: event::Status, _window: iced::wind
     match key {
         Key::Named(Named::Enter) => Some(Message::Key(scanner::Key::Enter { at })),
         Key::Named(Named::Tab) => Some(Message::Key(scanner::Key::Tab { at })),
+        // Its text is a control character the login fields would drop, or none at all.
+        Key::Named(Named::Backspace) => Some(Message::Erase),
         // Shift, Caps Lock, Alt... alone: their effect arrives with the next key's modifiers.
         Key::Named(_) if text.is_none() && !modifiers.control() && !modifiers.alt() => None,
         _ => {
