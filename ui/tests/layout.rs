@@ -71,6 +71,27 @@ fn tappable(h: &Harness, size: (f32, f32), label: &str) -> bool {
     ui.click(label).is_ok() && ui.into_messages().next().is_some()
 }
 
+fn failed_backup() -> models::backups::BackupRecord {
+    let now = chrono::Utc::now();
+    models::backups::BackupRecord {
+        id: 1,
+        started_at: now,
+        finished_at: now,
+        status: "failed".into(),
+        file: None,
+        bytes: None,
+        sha256: None,
+        error: Some("No space left on device (the backup folder's disk is full)".into()),
+        problem: Some(models::backups::BackupProblem::NotEnoughSpace),
+        pg_dump_version: None,
+        server_version: None,
+        station: "ombor-1".into(),
+        user_id: None,
+        removed: Vec::new(),
+        mirror: None,
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_screen_fits_every_kiosk_screen_size() {
     let mut failures = Vec::new();
@@ -133,6 +154,14 @@ async fn every_screen_fits_every_kiosk_screen_size() {
 
     h.log_in(Role::Admin).await;
     check(&h, "admin products", &mut failures);
+    // The last backup failed: its banner stays on every screen and takes a line of height.
+    h.send(Message::BackupsChecked(Ok(vec![failed_backup()]))).await;
+    let opening = h.t(Text::BackupFailedBanner).split("{reason}").next().unwrap().to_string();
+    let banner = h.simulator().find(|c: Candidate<'_>| match c {
+        Candidate::Text { content, .. } if content.starts_with(&opening) => Some(()),
+        _ => None,
+    });
+    assert!(banner.is_ok(), "the failed-backup banner is shown");
     h.tap(h.t(Text::AddProduct)).await;
     h.send(Message::Admin(ui::screen::admin::Message::Products(ui::screen::admin::products::Message::Focus(
         ui::screen::admin::products::Field::Form(2),

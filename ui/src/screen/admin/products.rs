@@ -509,8 +509,10 @@ impl Products {
         }
         // While the on-screen keyboard types into a form or a panel, the list makes room for it
         // (a search keeps its list: that is what it is typed for).
+        // What is left above the keyboard scrolls rather than squeezing the form (a banner, a
+        // notice or a short screen take height from it).
         if active.is_some_and(|f| f != Field::Search) && fit.height < 1200.0 {
-            return col.into();
+            return scrollable(col).height(Length::Fill).into();
         }
         let header = stock_list::header(lang);
         // The header keeps the Edit buttons' column free, so its titles stand over their values.
