@@ -148,7 +148,7 @@ fn catalogue_import_reports_and_verify() {
     );
     let csv_text = std::fs::read_to_string(&csv_path).unwrap();
     assert!(
-        csv_text.starts_with("sku,code,name,category,stock,unit,min_stock\n")
+        csv_text.starts_with("sku,qr_code,name,category,stock,unit,min_stock\n")
             && csv_text.contains("CEM-50,QR-000123,Sement 50 kg,Qurilish,0,box,10"),
         "{}",
         &csv_text[..200]

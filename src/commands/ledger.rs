@@ -388,21 +388,7 @@ type ReportData = (Vec<&'static str>, Vec<Vec<String>>, serde_json::Value);
 fn stock_report(db: &Db, auth: &actors::session::AuthContext, q: ProductQuery) -> anyhow::Result<ReportData> {
     // Every product, however big the catalogue (the list is read 10,000 at a time).
     let list = db.run(ledger::all_products(&db.pool, auth, &q, usize::MAX))?;
-    let rows = list
-        .iter()
-        .map(|p| {
-            vec![
-                p.sku.clone(),
-                p.qr_code.clone(),
-                p.name.clone(),
-                p.category.clone().unwrap_or_default(),
-                p.stock.to_string(),
-                p.unit.clone(),
-                p.min_stock.to_string(),
-            ]
-        })
-        .collect();
-    Ok((vec!["sku", "code", "name", "category", "stock", "unit", "min_stock"], rows, serde_json::to_value(&list)?))
+    Ok((ui::export::STOCK_HEADER.to_vec(), ui::export::stock_rows(&list), serde_json::to_value(&list)?))
 }
 
 fn write_report(out: &Output, header: &[&str], rows: &[Vec<String>], json: &serde_json::Value) -> anyhow::Result<()> {

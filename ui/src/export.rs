@@ -21,6 +21,28 @@ pub fn write_file(dir: &Path, file: &str, bytes: &[u8]) -> Result<PathBuf, Strin
     Ok(path)
 }
 
+/// The stock report's columns, the same from the CLI and from admin mode; the names are the
+/// ones `ombor import csv` reads, so an exported list can be imported elsewhere.
+pub const STOCK_HEADER: [&str; 7] = ["sku", "qr_code", "name", "category", "stock", "unit", "min_stock"];
+
+/// The stock report's rows under [`STOCK_HEADER`]; quantities without trailing zeros.
+pub fn stock_rows(products: &[models::Product]) -> Vec<Vec<String>> {
+    products
+        .iter()
+        .map(|p| {
+            vec![
+                p.sku.clone(),
+                p.qr_code.clone(),
+                p.name.clone(),
+                p.category.clone().unwrap_or_default(),
+                p.stock.normalize().to_string(),
+                p.unit.clone(),
+                p.min_stock.normalize().to_string(),
+            ]
+        })
+        .collect()
+}
+
 /// Writes `<dir>/<name>.csv` and `<dir>/<name>.xlsx`; returns both paths.
 pub fn write_table(dir: &Path, name: &str, header: &[&str], rows: &[Vec<String>]) -> Result<(PathBuf, PathBuf), String> {
     let csv_path = write_file(dir, &format!("{name}.csv"), &csv_bytes(header, rows)?)?;

@@ -328,21 +328,8 @@ impl Reports {
                     .await
                     .map_err(|e| e.to_string())?
                     .map_err(|e| e.to_string())?;
-                let rows: Vec<Vec<String>> = products
-                    .iter()
-                    .map(|p| {
-                        vec![
-                            p.sku.clone(),
-                            p.qr_code.clone(),
-                            p.name.clone(),
-                            p.category.clone().unwrap_or_default(),
-                            p.unit.clone(),
-                            p.stock.normalize().to_string(),
-                            p.min_stock.normalize().to_string(),
-                        ]
-                    })
-                    .collect();
-                let header = ["sku", "qr_code", "name", "category", "unit", "stock", "min_stock"];
+                let rows = crate::export::stock_rows(&products);
+                let header = crate::export::STOCK_HEADER;
                 tokio::task::spawn_blocking(move || crate::export::write_table(&dir, &name, &header, &rows))
                     .await
                     .map_err(|e| e.to_string())?
