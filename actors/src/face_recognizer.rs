@@ -1,6 +1,9 @@
 //! FaceRecognizer actor: detects the face in camera frames, checks its quality, enrols
 //! employees into the numeric model file (`model.yml`, embeddings only — never images) and
-//! verifies who stands at the kiosk, recording a face_verifications row on success.
+//! verifies who stands at the kiosk. The station's own gallery match is only a pre-check: the
+//! SFace embedding of the face goes to the database's `face_verify`, which names the employee
+//! and records the verification (a bare employee id is never enough, V20). LBPH cannot give an
+//! SFace embedding, so an LBPH station recognises but never confirms a posting.
 //!
 //! The detector and recognizer run on a worker thread of their own; the mailbox only routes
 //! messages and talks to the database.
@@ -74,6 +77,10 @@ pub enum FaceProblem {
     WeakerBackend(String),
     #[error("enrolment stopped: only {good} good frames of {needed} in {secs} s")]
     TooFewGoodFrames { good: usize, needed: usize, secs: u64 },
+    /// This station runs LBPH (configured, or the sface models are missing): the database
+    /// confirms faces only by SFace embeddings.
+    #[error("{}", LBPH_CANNOT_CONFIRM)]
+    LbphCannotConfirm,
     #[error("the face was saved but the database was not updated: {0}")]
     NotShared(String),
     #[error(transparent)]
@@ -90,6 +97,7 @@ impl FaceProblem {
             FaceError::NoCamera(why) => FaceProblem::NoCamera(why.clone()),
             FaceError::NotReady(why) => FaceProblem::NotReady(why.clone()),
             FaceError::Database(e) => FaceProblem::Database(e.clone()),
+            FaceError::LbphCannotConfirm => FaceProblem::LbphCannotConfirm,
             other => FaceProblem::Engine(other.to_string()),
         }
     }
@@ -115,9 +123,14 @@ pub enum FaceError {
     InactiveEmployee(i64),
     #[error("face not recognised")]
     NotRecognised(FaceHint),
+    #[error("{}", LBPH_CANNOT_CONFIRM)]
+    LbphCannotConfirm,
     #[error(transparent)]
     Database(#[from] models::Error),
 }
+
+const LBPH_CANNOT_CONFIRM: &str =
+    "this station's face method is LBPH, which cannot confirm movements: the database checks SFace embeddings only (install the SFace models and set face.backend = \"sface\")";
 
 /// Receive `FaceEvent`s until the recipient goes away.
 #[derive(Message)]
@@ -172,6 +185,10 @@ pub struct Identification {
     /// sface: cosine similarity (higher is surer); lbph: distance (lower is surer).
     pub confidence: Option<f64>,
     pub backend: String,
+    /// The face's SFace embedding (sface only, a face that passed the quality gate): what
+    /// `face_verify` is sent. Never printed.
+    #[serde(skip)]
+    pub embedding: Option<Vec<f32>>,
 }
 
 /// Photos enrolled from a folder must give at least this many good faces.
@@ -252,12 +269,14 @@ impl FaceService {
         let a = self.engine.analyse(&img).map_err(FaceError::Image)?;
         let best = a.template.as_ref().and_then(|t| self.engine.best_match(t));
         let accepted = best.filter(|c| self.engine.accepts(c.score));
+        let embedding = a.template.filter(|_| self.engine.backend == Backend::SFace);
         Ok(Identification {
             hint: a.hint,
             employee_id: accepted.map(|c| c.employee_id),
             employee_name: None,
             confidence: best.map(|c| c.score),
             backend: self.engine.backend.as_str().into(),
+            embedding,
         })
     }
 
@@ -325,22 +344,41 @@ pub fn remove_from_model(config: &models::Config, employee_id: i64) -> Result<bo
     Ok(found)
 }
 
-/// A confirmed employee → the face_verifications row the ledger checks, and their name.
-/// A deactivated employee is refused (and should be removed from the model).
+/// The face's SFace embedding → the database's verdict: the face_verifications row the ledger
+/// checks (the employee named by the database, valid 5 minutes by its clock) and their name.
+/// `auth` is the kiosk's login (the database requires a session that may post). `hint` is the
+/// station's own gallery match: when the database refuses and the hint is a deactivated
+/// employee still in model.yml, that is said (the caller removes them).
 pub async fn record_verification(
     pool: &Pool,
+    auth: &AuthContext,
     station: &str,
-    ttl: Duration,
-    employee_id: i64,
-    confidence: f64,
+    embedding: &[f32],
+    hint: Option<i64>,
 ) -> Result<(models::FaceVerification, String), FaceError> {
-    let c = pool.get().await.map_err(models::Error::from)?;
-    let employee = models::employees::get(&**c, employee_id).await?;
-    if !employee.active {
-        return Err(FaceError::InactiveEmployee(employee_id));
+    let mut c = pool.get().await.map_err(models::Error::from)?;
+    let tx = models::session::begin(&mut c, Some(&auth.token)).await?;
+    let verdict = models::employees::face_verify(&*tx, embedding, station).await?;
+    // Committed either way: the try counts towards the rate limit and is in the audit log.
+    tx.commit().await.map_err(models::Error::from)?;
+    let Some(v) = verdict else {
+        tracing::info!(hint, "face refused by the database");
+        if let Some(id) = hint {
+            if !models::employees::get(&**c, id).await.map(|e| e.active).unwrap_or(true) {
+                return Err(FaceError::InactiveEmployee(id));
+            }
+        }
+        return Err(FaceError::NotRecognised(FaceHint::Good));
+    };
+    if hint.is_some_and(|h| h != v.employee_id) {
+        tracing::warn!(
+            hint,
+            employee = v.employee_id,
+            "the database named another employee than this station's model; the database's answer counts"
+        );
     }
-    let v = models::employees::record_face_verification(&**c, employee_id, confidence, station, ttl).await?;
-    tracing::info!(employee = employee_id, confidence, verification = v.id, "face verified");
+    let employee = models::employees::get(&**c, v.employee_id).await?;
+    tracing::info!(employee = v.employee_id, confidence = v.confidence, verification = v.id, "face verified by the database");
     Ok((v, employee.full_name))
 }
 
@@ -364,29 +402,32 @@ pub async fn mark_enrolled(pool: &Pool, auth: &AuthContext, employee_id: i64, en
     Ok(())
 }
 
-/// A photo checked like a camera frame and, when one employee passes the threshold, recorded
-/// as a face verification (the CLI's `movement … --face IMAGE`). A still photo is one frame:
-/// the agreement over several frames a camera gives cannot apply to it.
+/// A photo checked like a camera frame and, when this station's model knows the face, its
+/// embedding sent to the database's `face_verify` (the CLI's `movement … --face IMAGE`). A
+/// still photo is one frame: the agreement over several frames a camera gives cannot apply.
 pub async fn verify_photo(
     service: &mut FaceService,
     pool: &Pool,
     config: &models::Config,
+    auth: &AuthContext,
     path: &Path,
 ) -> Result<(models::FaceVerification, String), FaceError> {
+    if service.backend() != Backend::SFace {
+        return Err(FaceError::LbphCannotConfirm);
+    }
     service.reload_if_changed()?;
     let id = service.identify_photo(path)?;
-    let (Some(employee_id), Some(score)) = (id.employee_id, id.confidence) else {
+    let (Some(employee_id), Some(embedding)) = (id.employee_id, id.embedding) else {
         return Err(FaceError::NotRecognised(id.hint));
     };
-    let ttl = Duration::from_secs(config.face.verification_ttl_secs.max(1));
-    record_verification(pool, &config.general.station, ttl, employee_id, score).await
+    record_verification(pool, auth, &config.general.station, &embedding, Some(employee_id)).await
 }
 
 // ---------------------------------------------------------------------------------------------
 // The actor and its worker thread.
 
 enum Job {
-    Verify { started: Instant, agreement: Agreement, timeout: Duration },
+    Verify { auth: AuthContext, started: Instant, agreement: Agreement, timeout: Duration },
     Enrol { auth: AuthContext, employee_id: i64, needed: usize, templates: Vec<Vec<f32>>, started: Instant },
 }
 
@@ -410,8 +451,19 @@ enum Command {
 #[rtype(result = "()")]
 enum WorkerReport {
     Event(FaceEvent),
-    Confirmed { employee_id: i64, score: f64 },
-    Enrolled { auth: AuthContext, employee_id: i64, frames: usize, templates: Vec<(Backend, Vec<Vec<f32>>)> },
+    /// The station's model agrees on `employee_id`; `embedding` (the last agreeing frame's) goes
+    /// to the database, which decides.
+    Confirmed {
+        auth: AuthContext,
+        employee_id: i64,
+        embedding: Vec<f32>,
+    },
+    Enrolled {
+        auth: AuthContext,
+        employee_id: i64,
+        frames: usize,
+        templates: Vec<(Backend, Vec<Vec<f32>>)>,
+    },
 }
 
 pub struct FaceRecognizer {
@@ -549,6 +601,9 @@ fn worker(config: models::Config, frames: Option<Arc<LatestFrame>>, rx: std_mpsc
         };
         match cmd {
             Some(Command::Start(j)) => match service.as_mut() {
+                Some(s) if matches!(j, Job::Verify { .. }) && s.backend() != Backend::SFace => {
+                    report(FaceEvent::Failed(FaceProblem::LbphCannotConfirm));
+                }
                 Some(s) => {
                     if let Err(e) = s.reload_if_changed() {
                         report(FaceEvent::Failed(e.into()));
@@ -602,10 +657,10 @@ fn worker(config: models::Config, frames: Option<Arc<LatestFrame>>, rx: std_mpsc
         };
         frames.set_face(a.face);
         match j {
-            Job::Verify { started, agreement, timeout } => {
+            Job::Verify { auth, started, agreement, timeout } => {
                 let accepted = a.template.as_ref().and_then(|t| s.engine.best_match(t)).filter(|c| s.engine.accepts(c.score));
-                if let Some(c) = agreement.push(accepted) {
-                    actor.do_send(WorkerReport::Confirmed { employee_id: c.employee_id, score: c.score });
+                if let (Some(c), Some(embedding)) = (agreement.push(accepted), a.template) {
+                    actor.do_send(WorkerReport::Confirmed { auth: auth.clone(), employee_id: c.employee_id, embedding });
                     job = None;
                 } else if started.elapsed() > *timeout {
                     report(FaceEvent::NotRecognised);
@@ -647,21 +702,23 @@ impl Handler<WorkerReport> for FaceRecognizer {
     fn handle(&mut self, msg: WorkerReport, ctx: &mut Context<Self>) {
         match msg {
             WorkerReport::Event(e) => self.publish(e),
-            WorkerReport::Confirmed { employee_id, score } => {
+            WorkerReport::Confirmed { auth, employee_id, embedding } => {
                 let (pool, station) = (self.pool.clone(), self.station.clone());
-                let ttl = Duration::from_secs(self.config.face.verification_ttl_secs.max(1));
-                ctx.spawn(async move { record_verification(&pool, &station, ttl, employee_id, score).await }.into_actor(self).map(
-                    move |res, act, _| match res {
-                        Ok((verification, employee_name)) => act.publish(FaceEvent::Verified { verification, employee_name }),
-                        Err(FaceError::InactiveEmployee(id)) => {
-                            // Still in the model though deactivated: refuse, and take them out.
-                            let (reply, _) = oneshot::channel();
-                            let _ = act.send(Command::Remove { employee_id: id, reply });
-                            act.publish(FaceEvent::NotRecognised);
-                        }
-                        Err(e) => act.publish(FaceEvent::Failed(e.into())),
-                    },
-                ));
+                ctx.spawn(
+                    async move { record_verification(&pool, &auth, &station, &embedding, Some(employee_id)).await }.into_actor(self).map(
+                        move |res, act, _| match res {
+                            Ok((verification, employee_name)) => act.publish(FaceEvent::Verified { verification, employee_name }),
+                            Err(FaceError::NotRecognised(_)) => act.publish(FaceEvent::NotRecognised),
+                            Err(FaceError::InactiveEmployee(id)) => {
+                                // Still in the model though deactivated: refuse, and take them out.
+                                let (reply, _) = oneshot::channel();
+                                let _ = act.send(Command::Remove { employee_id: id, reply });
+                                act.publish(FaceEvent::NotRecognised);
+                            }
+                            Err(e) => act.publish(FaceEvent::Failed(e.into())),
+                        },
+                    ),
+                );
             }
             WorkerReport::Enrolled { auth, employee_id, frames, templates } => {
                 let (pool, station) = (self.pool.clone(), self.station.clone());
@@ -695,6 +752,7 @@ impl Handler<StartVerification> for FaceRecognizer {
             let f = &self.config.face;
             self.station = msg.station.clone();
             self.send(Command::Start(Job::Verify {
+                auth: msg.auth.clone(),
                 started: Instant::now(),
                 agreement: Agreement::new(f.agree_frames, f.window_frames),
                 timeout: Duration::from_secs(f.verify_timeout_secs.max(1)),

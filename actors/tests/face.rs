@@ -285,10 +285,13 @@ mod with_database {
         for (name, photos) in &people[..3] {
             let e = actors::ledger::add_employee(&db.pool, &admin, name, None).await.unwrap();
             face.enrol_photos(e.id, &first_five(&work.path().join(name), photos)).unwrap();
+            // The database judges faces by its own copy of the templates (as `employee enroll` does).
+            actors::face_recognizer::publish_from_model(&db.pool, &admin, &cfg, e.id).await.unwrap();
             ids.push(e.id);
         }
 
-        // The 6th photo of person 0, seen by the camera for a few frames → Verified, recorded.
+        // The 6th photo of person 0, seen by the camera for a few frames: the station's model
+        // agrees, its embedding goes to face_verify, the DATABASE names the employee → Verified.
         let source = sequence(&work.path().join("seq0"), &vec![people[0].1[5].clone(); 6]);
         let (rec, mut rx) = kiosk(db.pool.clone(), cfg.clone(), source).await;
         rec.send(StartVerification { auth: op.clone(), station: "dock-1".into() }).await.unwrap().unwrap();
@@ -299,10 +302,58 @@ mod with_database {
                 assert!(verification.confidence >= cfg.face.sface_threshold);
                 assert_eq!(verification.station, "dock-1");
                 let ttl = verification.expires_at - verification.created_at;
-                assert_eq!(ttl.num_seconds(), cfg.face.verification_ttl_secs as i64);
+                assert_eq!(ttl, chrono::Duration::minutes(5), "fixed by the database");
+                // Recorded by face_verify in the operator's session, and it posts an IN.
+                let owner = db.owner_client().await;
+                let r = owner
+                    .query_one("SELECT user_id, employee_id FROM face_verifications WHERE id = $1", &[&verification.id])
+                    .await
+                    .unwrap();
+                assert_eq!((r.get::<_, Option<i64>>(0), r.get::<_, i64>(1)), (Some(op.user_id), ids[0]));
+                let audited: i64 = owner
+                    .query_one(
+                        "SELECT count(*) FROM audit_log WHERE action = 'face.verified' AND (detail->>'verification')::bigint = $1",
+                        &[&verification.id],
+                    )
+                    .await
+                    .unwrap()
+                    .get(0);
+                assert_eq!(audited, 1);
+                let product = actors::ledger::add_product(
+                    &db.pool,
+                    &admin,
+                    &models::products::NewProduct {
+                        sku: "FACE-1".into(),
+                        qr_code: "QR-FACE-1".into(),
+                        name: "Sement".into(),
+                        unit: "pcs".into(),
+                        ..Default::default()
+                    },
+                )
+                .await
+                .unwrap();
+                let req = actors::ledger::PostRequest {
+                    product_id: product.id,
+                    kind: models::MovementKind::In,
+                    quantity: 4.into(),
+                    employee_id: verification.employee_id,
+                    verification_id: verification.id,
+                    note: None,
+                };
+                let posted = actors::ledger::post(&db.pool, "dock-1", &op, &req).await.unwrap();
+                assert_eq!((posted.movement.employee_id, posted.product.stock), (Some(ids[0]), 4.into()));
             }
             other => panic!("expected Verified, got {other:?}"),
         }
+
+        // The same face on an LBPH station: recognised maybe, but never a confirmation.
+        let mut lbph = config(data.path(), "lbph");
+        lbph.face.verify_timeout_secs = 4;
+        let source = sequence(&work.path().join("seq-lbph"), &vec![people[0].1[5].clone(); 6]);
+        let (rec, mut rx) = kiosk(db.pool.clone(), lbph, source).await;
+        rec.send(StartVerification { auth: op.clone(), station: "dock-1".into() }).await.unwrap().unwrap();
+        let (event, _) = until_final(&mut rx).await;
+        assert_eq!(event, FaceEvent::Failed(actors::face_recognizer::FaceProblem::LbphCannotConfirm));
 
         // A stranger (never enrolled) in front of the camera → NotRecognised after the timeout.
         let stranger = people.last().unwrap();

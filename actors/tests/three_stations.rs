@@ -89,10 +89,10 @@ async fn station_child() {
     assert_eq!(identify().await.employee_id, None);
     println!("@@ ready");
     let started = Instant::now();
-    let (employee_id, score) = loop {
+    let (employee_id, embedding) = loop {
         let id = identify().await;
-        if let (Some(e), Some(s)) = (id.employee_id, id.confidence) {
-            break (e, s);
+        if let (Some(e), Some(embedding)) = (id.employee_id, id.embedding.clone()) {
+            break (e, embedding);
         }
         if started.elapsed() > Duration::from_secs(150) {
             let c = pool.get().await.unwrap();
@@ -108,10 +108,10 @@ async fn station_child() {
     std::io::stdin().read_line(&mut line).unwrap();
     assert_eq!(line.trim(), "go");
 
-    // One face verification, then 200 OUTs at once.
-    let (verification, _) =
-        face_recognizer::record_verification(&pool, &station, Duration::from_secs(600), employee_id, score).await.unwrap();
+    // One face verification (the database judges this station's embedding), then 200 OUTs at once.
     let auth = session::login(&pool, &settings(&station), "boss", PASSWORD).await.unwrap();
+    let (verification, _) = face_recognizer::record_verification(&pool, &auth, &station, &embedding, Some(employee_id)).await.unwrap();
+    assert_eq!(verification.employee_id, employee_id, "the database names the employee this station saw");
     let mut tasks = Vec::new();
     for i in 0..OUTS_PER_STATION {
         let req = PostRequest {

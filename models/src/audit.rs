@@ -40,7 +40,9 @@ pub async fn list(c: &impl GenericClient, from: Option<DateTime<Utc>>, to: Optio
         .collect())
 }
 
-/// Records an event of the program (a backup, a restore...) acting as the session set on `c`.
+/// Records an event of the program as the OWNER's login (a restore: `c` is the owner's
+/// connection). The application's role may not call audit() (V20): its entries are written only
+/// by the database functions that do the audited thing.
 pub async fn record(c: &impl GenericClient, action: &str, detail: &serde_json::Value, station: &str) -> Result<i64> {
     Ok(c.query_one("SELECT audit($1, $2, $3)", &[&action, &detail, &station]).await?.get(0))
 }

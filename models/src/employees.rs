@@ -60,7 +60,49 @@ pub async fn set_enrolled(c: &impl GenericClient, id: i64, enrolled: bool) -> Re
     Ok(())
 }
 
-/// A confirmed face, valid for `ttl` by database time. Needs no login.
+/// The length of an SFace embedding, what `face_verify` compares.
+pub const SFACE_DIMS: usize = 128;
+
+/// The station's SFace embedding of the face in front of it: the database compares it with
+/// every active employee's stored templates and, when one is close enough (and not a copy of a
+/// template), records a verification valid for exactly 5 minutes by its own clock, naming the
+/// employee itself. Needs a session that may post (set on `c`, a transaction the caller
+/// commits: the try is counted and audited either way). `None`: refused — not recognised, a
+/// replayed template, a bad embedding or too many tries; the same answer for all (the reason
+/// is in the audit log).
+pub async fn face_verify(c: &impl GenericClient, embedding: &[f32], station: &str) -> Result<Option<FaceVerification>> {
+    let r = c
+        .query_one("SELECT id, employee_id, confidence, station, created_at, expires_at FROM face_verify($1, $2)", &[&embedding, &station])
+        .await?;
+    Ok(r.get::<_, Option<i64>>(0).map(|id| FaceVerification {
+        id,
+        employee_id: r.get(1),
+        confidence: r.get(2),
+        station: r.get(3),
+        created_at: r.get(4),
+        expires_at: r.get(5),
+    }))
+}
+
+/// What the database's face check decides with (owner-only settings, readable through
+/// `face_policy()`).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct FacePolicy {
+    pub threshold: f64,
+    pub replay_limit: f64,
+    pub tries_per_minute: i32,
+    pub validity_secs: i64,
+}
+
+pub async fn face_policy(c: &impl GenericClient) -> Result<FacePolicy> {
+    let r = c
+        .query_one("SELECT threshold, replay_limit, tries_per_minute, extract(epoch FROM validity)::bigint FROM face_policy()", &[])
+        .await?;
+    Ok(FacePolicy { threshold: r.get(0), replay_limit: r.get(1), tries_per_minute: r.get(2), validity_secs: r.get(3) })
+}
+
+/// A face verification for a bare employee id, valid for `ttl`: the OWNER's only (seeds,
+/// tests, the bench — V20 took it from the application's role; stations use [`face_verify`]).
 pub async fn record_face_verification(
     c: &impl GenericClient,
     employee_id: i64,

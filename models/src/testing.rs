@@ -248,7 +248,7 @@ impl TestDb {
 
     /// An active employee with a face confirmation valid for an hour: (employee id, verification id).
     /// The confirmation is written by the owner (the application's role cannot record one
-    /// without a face: V13); face_verify's own tests go through the real path.
+    /// without a face: V20); face_verify's own tests go through the real path.
     pub async fn verified_employee(&self) -> (i64, i64) {
         let admin = self.session(crate::types::Role::Admin).await;
         let mut client = self.pool.get().await.unwrap();

@@ -296,3 +296,257 @@ async fn an_unknown_user_looks_like_any_user() {
     let (other, _) = models::users::auth_salt(&**c, "another-unknown").await.unwrap();
     assert_ne!(other, fake_salt);
 }
+
+// ------------------------------------------------------------------------ faces and audit
+
+/// A small deterministic generator (no dependency): uniform in [-1, 1).
+struct Noise(u64);
+
+impl Noise {
+    fn next(&mut self) -> f32 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        ((self.0 >> 40) as f32 / (1u64 << 24) as f32) * 2.0 - 1.0
+    }
+
+    fn unit(&mut self) -> Vec<f32> {
+        unit((0..models::employees::SFACE_DIMS).map(|_| self.next()).collect())
+    }
+}
+
+fn unit(v: Vec<f32>) -> Vec<f32> {
+    let n = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+    v.into_iter().map(|x| x / n).collect()
+}
+
+fn cosine(a: &[f32], b: &[f32]) -> f64 {
+    a.iter().zip(b).map(|(x, y)| *x as f64 * *y as f64).sum::<f64>()
+        / (a.iter().map(|x| (*x as f64).powi(2)).sum::<f64>().sqrt() * b.iter().map(|x| (*x as f64).powi(2)).sum::<f64>().sqrt())
+}
+
+/// `t` moved by noise so that its cosine with `t` is about `target` (a new photo of the same
+/// face scores like this; a copy of the template scores 1).
+fn perturbed(t: &[f32], noise: &mut Noise, target: f64) -> Vec<f32> {
+    let r = noise.unit();
+    // r is nearly orthogonal to t: cos(t, t + a·r) = 1 / sqrt(1 + a²).
+    let a = ((1.0 / (target * target)) - 1.0).sqrt() as f32;
+    t.iter().zip(&r).map(|(x, y)| x + a * y).collect()
+}
+
+/// Two employees enrolled with five SFace templates each, through the application's own path
+/// (an admin's session, face_templates_save): (employee, its templates) for each.
+async fn enrolled_pair(db: &TestDb, admin: &SessionToken, noise: &mut Noise) -> Vec<(i64, Vec<Vec<f32>>)> {
+    let mut out = vec![];
+    for name in ["Aziz Karimov", "Dilnoza Rahimova"] {
+        let centre = noise.unit();
+        let templates: Vec<Vec<f32>> = (0..5).map(|_| unit(perturbed(&centre, noise, 0.9))).collect();
+        let mut c = db.pool.get().await.unwrap();
+        let tx = session::begin(&mut c, Some(admin)).await.unwrap();
+        let e = models::employees::add(&*tx, name, None).await.unwrap();
+        models::face_templates::save(&*tx, e.id, "sface", 128, &templates.concat(), TEST_STATION).await.unwrap();
+        tx.commit().await.unwrap();
+        out.push((e.id, templates));
+    }
+    out
+}
+
+/// face_verify as `who` (committed, as the recognizer does).
+async fn verify_as(db: &TestDb, who: Option<&SessionToken>, probe: &[f32]) -> Result<Option<models::FaceVerification>, Error> {
+    let mut c = db.pool.get().await.unwrap();
+    let tx = session::begin(&mut c, who).await.unwrap();
+    let v = models::employees::face_verify(&*tx, probe, "dock-1").await?;
+    tx.commit().await.unwrap();
+    Ok(v)
+}
+
+async fn count_of(db: &TestDb, sql: &str) -> i64 {
+    db.owner_client().await.query_one(sql, &[]).await.unwrap().get(0)
+}
+
+#[tokio::test]
+async fn a_bare_employee_id_is_no_face_and_audit_is_the_functions_own() {
+    let db = TestDb::new().await;
+    let (employee, _) = db.verified_employee().await;
+    let operator = db.session(Role::Operator).await;
+    let mut c = db.pool.get().await.unwrap();
+    let before = everything_written(&db).await;
+    for sql in [
+        format!("SELECT record_face_verification({employee}, 0.99, 'x', interval '1 hour')"),
+        format!("SELECT record_face_verification({employee}, 0.99, 'x', interval '5 minutes')"),
+        "SELECT audit('backup.restore', '{}'::jsonb, 'x')".to_string(),
+        "SELECT audit('user.create', '{\"user\": 1}'::jsonb, 'x', 1)".to_string(),
+        format!("INSERT INTO face_verifications (employee_id, confidence, station, expires_at) VALUES ({employee}, 1, 'x', now() + interval '1 hour')"),
+        "INSERT INTO audit_log (action) VALUES ('forged')".to_string(),
+        "SELECT * FROM face_attempts".to_string(),
+        "UPDATE security_settings SET face_threshold = 0.01".to_string(),
+    ] {
+        let e = c.batch_execute(&sql).await.unwrap_err();
+        assert!(refused(&e), "{sql}: {e}");
+    }
+    // Not even inside a session: the grants are the role's, not the session's.
+    let tx = session::begin(&mut c, Some(&operator)).await.unwrap();
+    let e = tx.batch_execute(&format!("SELECT record_face_verification({employee}, 0.99, 'x', interval '1 hour')")).await.unwrap_err();
+    assert!(refused(&e), "{e}");
+    drop(tx);
+    // No overload of audit() is left to the application's role or to PUBLIC.
+    let open: Vec<String> = c
+        .query(
+            "SELECT p.oid::regprocedure::text FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+              WHERE n.nspname = 'public' AND p.proname IN ('audit', 'record_face_verification')
+                AND has_function_privilege('ombor_app', p.oid, 'EXECUTE')",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert!(open.is_empty(), "{open:?}");
+    // A logout's reason is a closed set: no free text into the audit's action.
+    let tx = session::begin(&mut c, Some(&operator)).await.unwrap();
+    let e = models::users::end_session(&*tx, &operator, "forged.entry", TEST_STATION).await.unwrap_err();
+    assert!(matches!(e, Error::InvalidQuantity(_)), "{e:?}");
+    drop(tx);
+    assert_eq!(everything_written(&db).await, before, "nothing was written");
+    // The program's own logout still works and is audited.
+    models::users::end_session(&**c, &operator, "manual", TEST_STATION).await.unwrap();
+    assert_eq!(count_of(&db, "SELECT count(*) FROM audit_log WHERE action = 'logout.manual'").await, 1);
+}
+
+#[tokio::test]
+async fn the_database_decides_whose_face_it_is() {
+    let db = TestDb::new().await;
+    let admin = db.session(Role::Admin).await;
+    let operator = db.session(Role::Operator).await;
+    let viewer = db.session(Role::Viewer).await;
+    let mut noise = Noise(0x5eed_f00d_1234_5678);
+    let people = enrolled_pair(&db, &admin, &mut noise).await;
+    let (aziz, aziz_templates) = &people[0];
+    let (dilnoza, dilnoza_templates) = &people[1];
+    let before = everything_written(&db).await;
+    let attempts = || count_of(&db, "SELECT count(*) FROM face_attempts");
+    let verifications = || count_of(&db, "SELECT count(*) FROM face_verifications");
+
+    // Without a session, with a viewer's: refused, nothing written (not even the try).
+    let good = perturbed(&aziz_templates[2], &mut noise, 0.9);
+    assert_eq!(verify_as(&db, None, &good).await.unwrap_err(), Error::SessionEnded);
+    assert!(matches!(verify_as(&db, Some(&viewer), &good).await.unwrap_err(), Error::Forbidden { .. }));
+    assert_eq!(everything_written(&db).await, before, "nothing was written");
+    assert_eq!(attempts().await, 0);
+
+    // A random face, rubbish, a copy of a stored template: one answer, no verification.
+    let stranger = noise.unit();
+    assert!(cosine(&stranger, &aziz_templates[0]) < 0.5);
+    let wrong_length = vec![0.1f32; 127];
+    let zero = vec![0f32; 128];
+    let mut nan = good.clone();
+    nan[7] = f32::NAN;
+    for (what, probe) in [
+        ("a stranger", &stranger),
+        ("127 numbers", &wrong_length),
+        ("zeros", &zero),
+        ("a NaN", &nan),
+        ("a stored template copied", &aziz_templates[3]),
+        ("a stored template scaled", &aziz_templates[1].iter().map(|x| x * 3.0).collect::<Vec<f32>>()),
+    ] {
+        assert_eq!(verify_as(&db, Some(&operator), probe).await.unwrap(), None, "{what}");
+    }
+    assert_eq!(verifications().await, 0, "no verification was recorded");
+    let reasons: Vec<String> = db
+        .owner_client()
+        .await
+        .query("SELECT detail->>'reason' FROM audit_log WHERE action = 'face.refused' ORDER BY id", &[])
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(reasons, ["not_recognised", "bad_embedding", "bad_embedding", "bad_embedding", "replay", "replay"]);
+
+    // A new photo of the same face (cosine ≈ 0.9 with a template): accepted, the database names
+    // the employee, with its own clock and exactly five minutes, whatever the station wants.
+    let v = verify_as(&db, Some(&operator), &good).await.unwrap().expect("a real probe is accepted");
+    assert_eq!(v.employee_id, *aziz);
+    assert!(v.confidence > 0.55 && v.confidence < 0.999, "{}", v.confidence);
+    assert_eq!(v.station, "dock-1");
+    assert_eq!(v.expires_at - v.created_at, chrono::Duration::minutes(5));
+    let probe = perturbed(&dilnoza_templates[0], &mut noise, 0.8);
+    let w = verify_as(&db, Some(&operator), &probe).await.unwrap().expect("the other employee");
+    assert_eq!(w.employee_id, *dilnoza, "the database names the best employee itself");
+    let owner = db.owner_client().await;
+    let r = owner
+        .query_one("SELECT user_id, detail->>'employee' FROM audit_log WHERE action = 'face.verified' ORDER BY id LIMIT 1", &[])
+        .await
+        .unwrap();
+    let operator_id: i64 = owner.query_one("SELECT user_id FROM sessions WHERE token_hash = $1", &[&operator.hash()]).await.unwrap().get(0);
+    assert_eq!((r.get::<_, Option<i64>>(0), r.get::<_, Option<String>>(1)), (Some(operator_id), Some(aziz.to_string())));
+
+    // The verification posts (for the employee the database named, not another).
+    let product = add_product(&db, &admin, "FV1").await;
+    let mut c = db.pool.get().await.unwrap();
+    let tx = session::begin(&mut c, Some(&operator)).await.unwrap();
+    let e = movements::post(&*tx, &posting(product.id, MovementKind::In, "3", *dilnoza, v.id)).await.unwrap_err();
+    assert_eq!(e, Error::NoFaceVerification);
+    drop(tx);
+    let tx = session::begin(&mut c, Some(&operator)).await.unwrap();
+    movements::post(&*tx, &posting(product.id, MovementKind::In, "3", *aziz, v.id)).await.unwrap();
+    tx.commit().await.unwrap();
+
+    // A deactivated employee is nobody's face any more.
+    let tx = session::begin(&mut c, Some(&admin)).await.unwrap();
+    models::employees::deactivate(&*tx, *dilnoza).await.unwrap();
+    tx.commit().await.unwrap();
+    let again = perturbed(&dilnoza_templates[1], &mut noise, 0.9);
+    assert_eq!(verify_as(&db, Some(&operator), &again).await.unwrap(), None);
+}
+
+#[tokio::test]
+async fn face_tries_are_limited_per_user_even_in_parallel() {
+    let db = TestDb::new().await;
+    let admin = db.session(Role::Admin).await;
+    let operator = db.session(Role::Operator).await;
+    let mut noise = Noise(42);
+    let people = enrolled_pair(&db, &admin, &mut noise).await;
+    let owner = db.owner_client().await;
+    let limit: i32 = owner.query_one("SELECT face_tries_per_minute FROM security_settings", &[]).await.unwrap().get(0);
+    assert_eq!(limit, 30);
+    owner.batch_execute("UPDATE security_settings SET face_tries_per_minute = 5").await.unwrap();
+
+    // Twelve strangers' faces at once: five are judged, the rest refused without a look.
+    let mut tries = vec![];
+    for _ in 0..12 {
+        let (pool, token, probe) = (db.target.pool(1), operator.clone(), noise.unit());
+        tries.push(tokio::spawn(async move {
+            let mut c = pool.get().await.unwrap();
+            let tx = session::begin(&mut c, Some(&token)).await.unwrap();
+            let v = models::employees::face_verify(&*tx, &probe, "attacker").await.unwrap();
+            tx.commit().await.unwrap();
+            v
+        }));
+    }
+    for t in tries {
+        assert_eq!(t.await.unwrap(), None);
+    }
+    let outcomes = |o: &'static str| {
+        let owner = &owner;
+        async move { owner.query_one("SELECT count(*) FROM face_attempts WHERE outcome = $1", &[&o]).await.unwrap().get::<_, i64>(0) }
+    };
+    assert_eq!(outcomes("not_recognised").await, 5);
+    assert_eq!(outcomes("rate_limited").await, 7);
+    // Now even the right face is refused, from another session of the same user too.
+    let good = perturbed(&people[0].1[0], &mut noise, 0.9);
+    assert_eq!(verify_as(&db, Some(&operator), &good).await.unwrap(), None);
+    let operator_name: String = owner
+        .query_one("SELECT u.username FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1", &[&operator.hash()])
+        .await
+        .unwrap()
+        .get(0);
+    let second = db.log_in(&operator_name).await;
+    assert_eq!(verify_as(&db, Some(&second), &good).await.unwrap(), None);
+    assert_eq!(outcomes("rate_limited").await, 9);
+    assert_eq!(count_of(&db, "SELECT count(*) FROM audit_log WHERE action = 'face.refused'").await, 14, "every answer is audited");
+    // Another user is not limited by the first one's tries.
+    let other = db.session(Role::Operator).await;
+    assert_eq!(verify_as(&db, Some(&other), &good).await.unwrap().map(|v| v.employee_id), Some(people[0].0));
+}

@@ -173,9 +173,10 @@ async fn bad_input_gets_a_clear_error_and_writes_nothing() {
         e.id
     };
     assert_eq!(post(&db, &operator, pcs.id, MovementKind::In, "1", other, ver).await.unwrap_err(), Error::NoFaceVerification);
+    // A short-lived confirmation for a bare employee id: only the owner may still write one (V20).
     let short = {
-        let c = db.pool.get().await.unwrap();
-        models::employees::record_face_verification(&**c, emp, 0.9, TEST_STATION, Duration::from_millis(300)).await.unwrap()
+        let owner = db.owner_client().await;
+        models::employees::record_face_verification(&owner, emp, 0.9, TEST_STATION, Duration::from_millis(300)).await.unwrap()
     };
     post(&db, &operator, pcs.id, MovementKind::In, "1", emp, short.id).await.expect("valid while fresh");
     tokio::time::sleep(Duration::from_millis(400)).await;

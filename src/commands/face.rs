@@ -230,7 +230,8 @@ struct MovementOutput {
 }
 
 /// `ombor movement in|out CODE QTY --user U --face IMAGE`: the kiosk's path — the user's role,
-/// the face checked like a camera frame and recorded as the verification, then the ledger post.
+/// the face checked like a camera frame, its embedding judged and recorded by the database
+/// (`face_verify`, in the user's session), then the ledger post.
 pub fn post_movement(
     db: &Db,
     kind: MovementKind,
@@ -246,7 +247,7 @@ pub fn post_movement(
         auth.require(models::permissions::Action::PostMovement)?;
         db.run(face::refresh_model_file(&db.pool, &db.config))?;
         let mut service = load(&db.config)?;
-        let (verification, name) = match db.run(face::verify_photo(&mut service, &db.pool, &db.config, image)) {
+        let (verification, name) = match db.run(face::verify_photo(&mut service, &db.pool, &db.config, &auth, image)) {
             Ok(v) => v,
             Err(FaceError::NotRecognised(hint)) => anyhow::bail!("face not recognised ({hint:?}): the movement was not posted"),
             Err(e) => return Err(e.into()),

@@ -89,6 +89,7 @@ pub enum Text {
     FaceNoCamera,
     FaceNotReady,
     FaceWeakerBackend,
+    FaceLbphCannotConfirm,
     FaceTooFewFrames,
     FaceNotShared,
     FaceEngine,
@@ -312,6 +313,7 @@ pub const ALL_TEXTS: &[Text] = &[
     Text::FaceNoCamera,
     Text::FaceNotReady,
     Text::FaceWeakerBackend,
+    Text::FaceLbphCannotConfirm,
     Text::FaceTooFewFrames,
     Text::FaceNotShared,
     Text::FaceEngine,
@@ -619,6 +621,7 @@ pub fn face_problem_text(lang: Language, p: &FaceProblem) -> String {
         FaceProblem::TooFewGoodFrames { good, needed, secs } => {
             trf(lang, Text::FaceTooFewFrames, &[("good", &good.to_string()), ("needed", &needed.to_string()), ("secs", &secs.to_string())])
         }
+        FaceProblem::LbphCannotConfirm => tr(lang, Text::FaceLbphCannotConfirm).into(),
         FaceProblem::NotShared(d) => trf(lang, Text::FaceNotShared, &[("detail", d)]),
         FaceProblem::Database(e) => error_text(lang, e),
         FaceProblem::Engine(d) => trf(lang, Text::FaceEngine, &[("detail", d)]),
