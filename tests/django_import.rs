@@ -356,13 +356,15 @@ async fn bad_sources_are_refused_with_table_and_row_and_nothing_is_written() {
         assert!(problems.iter().any(|p| p.starts_with(want)), "{want} in {problems:?}");
         assert_eq!(problems.len(), 1, "only the broken row: {problems:?}");
     }
-    // Truncated: the damage is found while reading a table, which is named.
+    // Truncated: SQLite refuses the file before listing a table; the table whose pages are
+    // gone is named all the same.
     let truncated = broken_copy("truncated", "");
     let bytes = std::fs::read(&truncated).unwrap();
     std::fs::write(&truncated, &bytes[..bytes.len() * 2 / 3]).unwrap();
     let (ok, _, err) = s.run(&["import", "django", truncated.to_str().unwrap(), "--user", "boss", "--password-stdin"], BOSS);
     assert!(!ok);
     assert!(err.contains("malformed") && err.contains("truncated.sqlite3"), "{err}");
+    assert!(err.contains("damaged or cut short: table sklad_"), "the table that cannot be read is named: {err}");
     // Not Django at all.
     let (dir, _) = sqlite_fixture();
     let plain = dir.join("plain.sqlite3");

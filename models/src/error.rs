@@ -38,6 +38,10 @@ pub enum Error {
     Unavailable(String),
     #[error("database error: {0}")]
     Database(String),
+    /// The Django database to import cannot be read (missing, not SQLite, locked, damaged,
+    /// not Django's).
+    #[error("{0}")]
+    ImportSource(crate::django::SourceProblem),
 }
 
 impl From<tokio_postgres::Error> for Error {

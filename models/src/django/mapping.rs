@@ -164,10 +164,10 @@ pub fn guess(schema: &Schema) -> Result<Mapping> {
     let all: Vec<&String> = schema.tables.keys().collect();
     let listing = || if all.is_empty() { "no tables".to_string() } else { all.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ") };
     if !schema.tables.contains_key("django_migrations") {
-        return Err(Error::Invalid(format!("not a Django database: no django_migrations table (it has: {})", listing())));
+        return Err(super::source::SourceProblem::NotDjango { tables: listing() }.into());
     }
     if !schema.tables.contains_key("auth_user") {
-        return Err(Error::Invalid(format!("no auth_user table: a Django database with django.contrib.auth is expected (it has: {})", listing())));
+        return Err(super::source::SourceProblem::NoAuthUser { tables: listing() }.into());
     }
     let models: Vec<&str> =
         all.iter().map(|s| s.as_str()).filter(|t| !DJANGO_PREFIXES.iter().any(|p| t.starts_with(p))).collect();

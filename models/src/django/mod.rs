@@ -8,6 +8,7 @@
 //! - [`read`]: the rows, typed and checked (every problem with its table and id);
 //! - [`write`]: staging and the database's import_apply (migration V17).
 
+mod damage;
 pub mod mapping;
 pub mod read;
 pub mod source;
@@ -18,7 +19,7 @@ use serde::Serialize;
 
 pub use mapping::Mapping;
 pub use read::{RowNote, SourceData, TableCount};
-pub use source::Source;
+pub use source::{Source, SourceProblem};
 
 use crate::error::Result;
 
@@ -63,10 +64,13 @@ pub async fn read_source(location: &str, mapping: Option<Mapping>, progress: Pro
             }
             None => mapping::guess(&schema)?,
         };
-        let tables = ["units", "categories", "stock", "products", "employees", "auth_user", "movements"];
+        // Read in this order, each when the mapping has it: units, categories, stock, products,
+        // employees, auth_user, movements. The bar moves one step per table read.
+        const STEPS: usize = 7;
+        let step = std::sync::atomic::AtomicUsize::new(0);
         let d = read::read(&source, &m, &|t| {
-            let i = tables.iter().position(|x| t.contains(x)).unwrap_or(0);
-            progress(&format!("reading {t}"), 0.5 * i as f32 / tables.len() as f32);
+            let i = step.fetch_add(1, std::sync::atomic::Ordering::Relaxed).min(STEPS - 1);
+            progress(&format!("reading {t}"), 0.5 * i as f32 / STEPS as f32);
         })
         .await?;
         Ok((m, d))
@@ -116,6 +120,7 @@ pub async fn import(
         return Ok(report);
     }
     let total = d.movements.len().max(1) as f32;
+    progress("writing", 0.5);
     let summary = write::write(tx, m, &d, &report.location, station, &|n| progress("writing movements", 0.5 + 0.4 * n as f32 / total)).await?;
     progress("done", 1.0);
     report.guesses = d.guesses;

@@ -11,6 +11,58 @@ use futures::StreamExt;
 
 use crate::error::{Error, Result};
 
+/// Why the Django database cannot be read at all — typed, so the kiosk can say it in the
+/// admin's language; the CLI prints the English text. Rows with problems are not this: they
+/// are [`super::RowNote`]s of a dry run.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum SourceProblem {
+    #[error("{file}: no such file")]
+    NoSuchFile { file: String },
+    /// Not SQLite at all (or encrypted).
+    #[error("{file}: not a readable SQLite database ({detail})")]
+    NotSqlite { file: String, detail: String },
+    /// Another program holds the file locked (the old application still writing to it).
+    #[error("{file}: locked by another program; close it and try again ({detail})")]
+    Locked { file: String, detail: String },
+    /// Damaged or cut short (a copy that did not finish): what could not be read is named —
+    /// the table, and how many of its rows were read before the damage.
+    #[error("{file}: {}: {detail}", damaged_where(.table, .rows_read))]
+    Damaged { file: String, table: Option<String>, rows_read: Option<u64>, detail: String },
+    /// SQLite, but not a Django project's database.
+    #[error("not a Django database: no django_migrations table (it has: {tables})")]
+    NotDjango { tables: String },
+    #[error("no auth_user table: a Django database with django.contrib.auth is expected (it has: {tables})")]
+    NoAuthUser { tables: String },
+}
+
+fn damaged_where(table: &Option<String>, rows_read: &Option<u64>) -> String {
+    match (table, rows_read) {
+        (Some(t), Some(n)) => format!("damaged or cut short: table {t} could not be read after {n} rows"),
+        (Some(t), None) => format!("damaged or cut short: table {t} could not be read"),
+        (None, _) => "damaged or cut short: the list of tables could not be read".to_string(),
+    }
+}
+
+impl From<SourceProblem> for Error {
+    fn from(p: SourceProblem) -> Error {
+        Error::ImportSource(p)
+    }
+}
+
+/// A SQLite error of `file` as the problem it is (damage, a lock, not SQLite), or None for
+/// anything else.
+fn sqlite_problem(file: &str, e: &rusqlite::Error, table: Option<&str>, rows_read: Option<u64>) -> Option<SourceProblem> {
+    use rusqlite::ErrorCode;
+    let rusqlite::Error::SqliteFailure(f, _) = e else { return None };
+    let (file, detail) = (file.to_string(), e.to_string());
+    Some(match f.code {
+        ErrorCode::DatabaseCorrupt => SourceProblem::Damaged { file, table: table.map(str::to_string), rows_read, detail },
+        ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked => SourceProblem::Locked { file, detail },
+        ErrorCode::NotADatabase => SourceProblem::NotSqlite { file, detail },
+        _ => return None,
+    })
+}
+
 /// A column of a source table, with the table its foreign key points at (if any).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Column {
@@ -77,13 +129,23 @@ impl Source {
         use rusqlite::OpenFlags;
         let path = std::path::Path::new(location);
         if !path.is_file() {
-            return Err(Error::Invalid(format!("{location}: no such file")));
+            return Err(SourceProblem::NoSuchFile { file: location.to_string() }.into());
         }
+        let unreadable = |e: rusqlite::Error| -> Error {
+            let damaged = sqlite_problem(location, &e, None, None).map(|p| match p {
+                // The list of tables itself is damaged: name the tables whose pages are gone.
+                SourceProblem::Damaged { file, detail, .. } => match super::damage::first_unreadable_table(path) {
+                    Some((table, rows_read)) => SourceProblem::Damaged { file, table: Some(table), rows_read, detail },
+                    None => SourceProblem::Damaged { file, table: None, rows_read: None, detail },
+                },
+                other => other,
+            });
+            damaged.unwrap_or_else(|| SourceProblem::NotSqlite { file: location.to_string(), detail: e.to_string() }).into()
+        };
         let db = rusqlite::Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)
-            .map_err(|e| Error::Invalid(format!("{location}: not a readable SQLite database ({e})")))?;
-        // A file that is not SQLite at all fails here, not later.
-        db.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0))
-            .map_err(|e| Error::Invalid(format!("{location}: not a readable SQLite database ({e})")))?;
+            .map_err(unreadable)?;
+        // A file that is not SQLite at all, locked, or cut short fails here, not later.
+        db.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0)).map_err(unreadable)?;
         Ok(Source::Sqlite { db, path: location.to_string() })
     }
 
@@ -96,7 +158,15 @@ impl Source {
     }
 
     fn sqlite_error(&self, e: rusqlite::Error, what: &str) -> Error {
-        Error::Invalid(format!("{}: {what}: {e}", self.shown()))
+        self.sqlite_error_in(e, what, None, None)
+    }
+
+    /// As [`Self::sqlite_error`], for an error met reading `table` after `rows_read` rows.
+    fn sqlite_error_in(&self, e: rusqlite::Error, what: &str, table: Option<&str>, rows_read: Option<u64>) -> Error {
+        match sqlite_problem(self.shown(), &e, table, rows_read) {
+            Some(p) => p.into(),
+            None => Error::Invalid(format!("{}: {what}: {e}", self.shown())),
+        }
     }
 
     pub async fn schema(&self) -> Result<Schema> {
@@ -107,7 +177,7 @@ impl Source {
                 let mut stmt = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").map_err(bad)?;
                 let names: Vec<String> = stmt.query_map([], |r| r.get(0)).map_err(bad)?.collect::<std::result::Result<_, _>>().map_err(bad)?;
                 for t in names {
-                    let bad = |e| self.sqlite_error(e, &format!("reading the columns of {t}"));
+                    let bad = |e| self.sqlite_error_in(e, &format!("reading the columns of {t}"), Some(&t), None);
                     let mut cols: Vec<Column> = db
                         .prepare("SELECT name FROM pragma_table_info(?1) ORDER BY cid")
                         .map_err(bad)?
@@ -165,11 +235,13 @@ impl Source {
             Source::Sqlite { db, .. } => {
                 let select: Vec<String> = columns.iter().map(|c| c.map(quote).unwrap_or_else(|| "NULL".into())).collect();
                 let sql = format!("SELECT {} FROM {}", select.join(", "), quote(table));
-                let bad = |e| self.sqlite_error(e, &format!("reading table {table}"));
+                let bad = |e| self.sqlite_error_in(e, &format!("reading table {table}"), Some(table), None);
                 let mut stmt = db.prepare(&sql).map_err(bad)?;
                 let mut rows = stmt.query([]).map_err(bad)?;
                 let mut cells = vec![None; columns.len()];
-                while let Some(row) = rows.next().map_err(|e| self.sqlite_error(e, &format!("reading table {table} after {n} rows")))? {
+                while let Some(row) =
+                    rows.next().map_err(|e| self.sqlite_error_in(e, &format!("reading table {table} after {n} rows"), Some(table), Some(n)))?
+                {
                     use rusqlite::types::ValueRef;
                     for (i, cell) in cells.iter_mut().enumerate() {
                         *cell = match row.get_ref(i).map_err(bad)? {

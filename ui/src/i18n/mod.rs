@@ -539,6 +539,7 @@ pub fn error_text(lang: Language, e: &Error) -> String {
         Error::Invalid(d) => trf(lang, Text::ErrInvalid, &[("detail", d)]),
         Error::Unavailable(_) => tr(lang, Text::ErrUnavailable).into(),
         Error::Database(d) => trf(lang, Text::ErrDatabase, &[("detail", d)]),
+        Error::ImportSource(p) => trf(lang, Text::ErrInvalid, &[("detail", &p.to_string())]),
     }
 }
 
