@@ -235,15 +235,95 @@ pub async fn import_django(
 ) -> Result<models::django::ImportReport, Error> {
     auth.require(Action::Import)?;
     let (m, data) = models::django::read_source(location, mapping, progress).await?;
+    apply_django(pool, auth, &m, data, location, station, dry_run, progress).await
+}
+
+/// The second half of [`import_django`]: what was read, checked and written (or rolled back).
+#[allow(clippy::too_many_arguments)]
+async fn apply_django(
+    pool: &Pool,
+    auth: &AuthContext,
+    m: &models::django::Mapping,
+    data: models::django::SourceData,
+    location: &str,
+    station: &str,
+    dry_run: bool,
+    progress: models::django::Progress<'_>,
+) -> Result<models::django::ImportReport, Error> {
     let mut c = pool.get().await?;
     let tx = session::begin(&mut c, Some(&auth.token)).await?;
-    let report = models::django::import(&tx, &m, data, location, station, dry_run, progress).await?;
+    let report = models::django::import(&tx, m, data, location, station, dry_run, progress).await?;
     if report.is_refused() || dry_run {
         tx.rollback().await?;
     } else {
         tx.commit().await?;
     }
     Ok(report)
+}
+
+/// Where a running Django import is, for the kiosk's progress bar.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ImportPhase {
+    /// Reading this table of the old database.
+    Reading(String),
+    /// Staging and applying it in ours.
+    Writing,
+    Done,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ImportProgress {
+    pub phase: ImportPhase,
+    /// 0.0 ..= 1.0
+    pub fraction: f32,
+}
+
+impl ImportProgress {
+    fn from_step(what: &str, fraction: f32) -> ImportProgress {
+        let phase = match what {
+            "done" => ImportPhase::Done,
+            w => match w.strip_prefix("reading ") {
+                Some(table) => ImportPhase::Reading(table.to_string()),
+                None => ImportPhase::Writing,
+            },
+        };
+        ImportProgress { phase, fraction: fraction.clamp(0.0, 1.0) }
+    }
+}
+
+/// The products tab's Django import (or its dry run), reporting progress on `progress`: a
+/// report only when the phase or the whole percent changes, so a million movements make a
+/// hundred reports, not a million. A SQLite file is read on a blocking thread (rusqlite reads
+/// synchronously; the kiosk keeps answering scans meanwhile).
+pub async fn import_django_reporting(
+    pool: &Pool,
+    auth: &AuthContext,
+    location: &str,
+    station: &str,
+    dry_run: bool,
+    progress: mpsc::UnboundedSender<ImportProgress>,
+) -> Result<models::django::ImportReport, Error> {
+    auth.require(Action::Import)?;
+    let last = std::sync::Mutex::new((None::<ImportPhase>, u32::MAX));
+    let report = move |what: &str, f: f32| {
+        let p = ImportProgress::from_step(what, f);
+        let percent = (p.fraction * 100.0) as u32;
+        let mut last = last.lock().unwrap_or_else(|e| e.into_inner());
+        if last.0.as_ref() != Some(&p.phase) || last.1 != percent {
+            *last = (Some(p.phase.clone()), percent);
+            let _ = progress.unbounded_send(p);
+        }
+    };
+    let report = std::sync::Arc::new(report);
+    let (m, data) = if models::django::source::is_postgres_url(location) {
+        models::django::read_source(location, None, &*report).await?
+    } else {
+        let (location, report) = (location.to_string(), report.clone());
+        tokio::task::spawn_blocking(move || tokio::runtime::Handle::current().block_on(models::django::read_source(&location, None, &*report)))
+            .await
+            .map_err(|e| Error::Invalid(format!("reading the file failed: {e}")))??
+    };
+    apply_django(pool, auth, &m, data, location, station, dry_run, &*report).await
 }
 
 pub async fn add_employee(pool: &Pool, auth: &AuthContext, full_name: &str, personnel_no: Option<&str>) -> Result<models::Employee, Error> {
@@ -335,6 +415,17 @@ pub struct ImportFile {
     pub path: PathBuf,
     /// Update products whose SKU exists instead of refusing them.
     pub update: bool,
+}
+
+/// Imports a Django warehouse database (a file on a USB stick) as `ombor import django` does,
+/// or only checks it (`dry_run`); progress goes to `progress` as it runs.
+#[derive(Message)]
+#[rtype(result = "Result<models::django::ImportReport, Error>")]
+pub struct ImportDjango {
+    pub auth: AuthContext,
+    pub location: String,
+    pub dry_run: bool,
+    pub progress: mpsc::UnboundedSender<ImportProgress>,
 }
 
 #[derive(Message)]
@@ -490,6 +581,14 @@ impl Handler<ImportFile> for Ledger {
     fn handle(&mut self, msg: ImportFile, _: &mut Context<Self>) -> Self::Result {
         let pool = self.pool.clone();
         Box::pin(async move { import_file(&pool, &msg.auth, msg.path, msg.update, false).await })
+    }
+}
+
+impl Handler<ImportDjango> for Ledger {
+    type Result = ResponseFuture<Result<models::django::ImportReport, Error>>;
+    fn handle(&mut self, msg: ImportDjango, _: &mut Context<Self>) -> Self::Result {
+        let (pool, station) = (self.pool.clone(), self.station.clone());
+        Box::pin(async move { import_django_reporting(&pool, &msg.auth, &msg.location, &station, msg.dry_run, msg.progress).await })
     }
 }
 
