@@ -127,6 +127,8 @@ pub struct Config {
     pub face: Face,
     pub backup: Backup,
     pub ui: Ui,
+    #[serde(default)]
+    pub import: Import,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -232,6 +234,19 @@ fn default_lock_timeout_secs() -> u64 {
 pub struct Ui {
     pub fullscreen: bool,
     pub theme: Theme,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Import {
+    /// Folders searched (3 deep) for a Django database to import from the products tab.
+    pub search_dirs: Vec<String>,
+}
+
+impl Default for Import {
+    fn default() -> Self {
+        Import { search_dirs: ["/media", "/run/media", "/mnt"].map(String::from).to_vec() }
+    }
 }
 
 impl Default for Config {
@@ -521,6 +536,10 @@ fn set_key(table: &mut toml::Table, section: &str, key: &str, value: &str, var: 
             "0" | "false" | "no" | "off" => false,
             _ => return Err(err(format!("`{value}` is not true or false"))),
         }),
+        // A list of folders: separated by ':' as in PATH.
+        toml::Value::Array(_) => {
+            toml::Value::Array(value.split(':').filter(|s| !s.trim().is_empty()).map(|s| toml::Value::String(s.to_string())).collect())
+        }
         _ => return Err(err("this key cannot be set from the environment".into())),
     };
     sect.insert(key.to_string(), new);

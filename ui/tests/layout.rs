@@ -119,7 +119,8 @@ async fn every_screen_fits_every_kiosk_screen_size() {
     }
     drop(h);
 
-    let mut h = Harness::new(|_| {}).await;
+    // No removable media of this machine in the Django import's list: only data_dir/import.
+    let mut h = Harness::new(|c| c.import.search_dirs = vec![]).await;
     h.product("QR-000123", "Qog'oz A4, 500 varaq — juda uzun nomli mahsulot", 40, 25).await;
     check(&h, "lock", &mut failures);
     h.scan("QR-404").await;
@@ -179,5 +180,18 @@ async fn every_screen_fits_every_kiosk_screen_size() {
         h.tap(h.t(tab)).await;
         check(&h, &format!("admin {name}"), &mut failures);
     }
+
+    // The Django import: the files found, a dry run's report, the import's report.
+    h.tap(h.t(Text::TabProducts)).await;
+    let dir = h.system.as_ref().unwrap().handles.config.data_dir().join("import").join("SKLAD_FLESHKA");
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("db.sqlite3");
+    models::django::synthetic::write(&file, 60, 600).unwrap();
+    h.tap(h.t(Text::DjOpen)).await;
+    check(&h, "django import, files", &mut failures);
+    h.tap("db.sqlite3").await;
+    check(&h, "django import, dry run", &mut failures);
+    h.tap(h.t(Text::DjImportNow)).await;
+    check(&h, "django import, report", &mut failures);
     assert!(failures.is_empty(), "cut off:\n{}", failures.join("\n"));
 }

@@ -141,3 +141,49 @@ async fn main_screens() {
     h.send(Message::OpenHelp).await;
     save(&h, &dir, "13-help");
 }
+
+/// The products tab's Django import: the files on a USB stick, the dry run, the bar while it
+/// runs, the report — with the test project's database made by Django (tests/fixtures/django).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn django_import() {
+    let Some(dir) = std::env::var_os("OMBOR_SCREENSHOT_DIR").map(PathBuf::from) else { return };
+    std::fs::create_dir_all(&dir).unwrap();
+    let work = tempfile::tempdir().unwrap();
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/django/generate.sh");
+    let made = std::process::Command::new(&script).args(["sqlite", work.path().join("django").to_str().unwrap()]).status().unwrap();
+    assert!(made.success(), "Django could not build the test database");
+    let stick = work.path().join("media/kassir/SKLAD_2024");
+    std::fs::create_dir_all(&stick).unwrap();
+    let file = stick.join("db.sqlite3");
+    std::fs::copy(work.path().join("django/db.sqlite3"), &file).unwrap();
+    std::fs::copy(&file, stick.join("eski-nusxa-2023.sqlite3")).unwrap();
+    let search = work.path().join("media").display().to_string();
+    let mut h = Harness::new(move |c| {
+        c.general.station = "ombor-1".into();
+        c.import.search_dirs = vec![search];
+    })
+    .await;
+    h.log_in(Role::Admin).await;
+    h.tap(h.t(Text::DjOpen)).await;
+    save(&h, &dir, "14-admin-django-files");
+    h.tap("db.sqlite3").await;
+    save(&h, &dir, "15-admin-django-dry-run");
+    save_at(&h, &dir, "django-dry-run", (1024.0, 768.0));
+    h.tap(h.t(Text::DjImportNow)).await;
+    save(&h, &dir, "17-admin-django-report");
+    save_at(&h, &dir, "django-report", (1024.0, 768.0));
+    // The bar while it runs: a run started and not driven, with the actor's report of the
+    // moment it reads the history.
+    h.tap(h.t(Text::Done)).await;
+    h.tap(h.t(Text::DjOpen)).await;
+    let pick = Message::Admin(ui::screen::admin::Message::Products(ui::screen::admin::products::Message::Django(
+        ui::screen::admin::django_import::Message::Pick(file.clone()),
+    )));
+    let _not_driven = h.kiosk.update(pick);
+    let progress = actors::ledger::ImportProgress { phase: actors::ledger::ImportPhase::Reading("sklad_harakat".into()), fraction: 0.43 };
+    h.send(Message::Admin(ui::screen::admin::Message::Products(ui::screen::admin::products::Message::Django(
+        ui::screen::admin::django_import::Message::Progress(progress),
+    ))))
+    .await;
+    save(&h, &dir, "16-admin-django-progress");
+}

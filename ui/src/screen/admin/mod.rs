@@ -2,6 +2,7 @@
 //! read only; Operator: the kiosk and their own history; Admin: all). The actors refuse anyway.
 
 pub mod backups;
+pub mod django_import;
 pub mod people;
 pub mod products;
 pub mod reports;

@@ -16,6 +16,7 @@ use models::products::{NewProduct, ProductChange, ProductQuery};
 use models::{Category, Error, Product};
 use rust_decimal::Decimal;
 
+use super::django_import::{self, DjangoImport};
 use super::stock_list::{self, PAGE};
 use crate::i18n::{error_text, row_error_text, tr, trf, Language, Text};
 use crate::labels::{Label, Sheet};
@@ -99,6 +100,9 @@ pub enum Message {
     Labels,
     /// The PDF written and how many labels, or why not (already worded).
     LabelsSaved(Result<(PathBuf, usize), String>),
+    /// Opens the Django import (a USB stick's db.sqlite3) in place of the list.
+    OpenDjango,
+    Django(django_import::Message),
 }
 
 /// At most this many labels in one PDF (417 A4 sheets); more: `ombor labels` at the console.
@@ -134,6 +138,8 @@ pub struct Products {
     importing: bool,
     import_report: Option<ImportReport>,
     labelling: bool,
+    /// The Django import, while it is open (it takes the list's place).
+    django: Option<DjangoImport>,
 }
 
 impl Products {
@@ -162,6 +168,7 @@ impl Products {
             importing: false,
             import_report: None,
             labelling: false,
+            django: None,
         }
     }
 
@@ -197,6 +204,10 @@ impl Products {
         allowed(self.auth.role, Action::ManageProducts)
     }
 
+    fn may_import(&self) -> bool {
+        allowed(self.auth.role, Action::Import)
+    }
+
     /// What a field holds now (None: it is not on screen).
     pub fn value(&self, field: Field) -> Option<String> {
         match field {
@@ -211,6 +222,31 @@ impl Products {
     pub fn update(&mut self, message: Message, lang: Language) -> Task<Message> {
         match message {
             Message::Focus(_) => Task::none(),
+            Message::OpenDjango => {
+                if !self.may_import() || self.django.is_some() {
+                    return Task::none();
+                }
+                self.panel = None;
+                self.form = None;
+                self.editing = None;
+                let (screen, task) = DjangoImport::new(self.handles.clone(), self.auth.clone());
+                self.django = Some(screen);
+                task.map(Message::Django)
+            }
+            Message::Django(m) => {
+                let Some(screen) = &mut self.django else { return Task::none() };
+                let (task, event) = screen.update(m);
+                let task = task.map(Message::Django);
+                match event {
+                    None => task,
+                    Some(django_import::Event::Close) => {
+                        self.django = None;
+                        task
+                    }
+                    // New products, categories and stock.
+                    Some(django_import::Event::Imported) => Task::batch([task, self.load(), self.load_categories()]),
+                }
+            }
             Message::Search(s) => {
                 self.search = s;
                 self.page = 0;
@@ -489,6 +525,13 @@ impl Products {
             ));
             tools = tools.push(small_button(tr(lang, Text::ImportCsv), self.panel == Some(Panel::Import), Message::Toggle(Panel::Import)));
             tools = tools.push(small_button(tr(lang, Text::AddProduct), true, Message::OpenForm));
+        }
+        // The Django import takes the tab (it has its own Close).
+        if let Some(screen) = &self.django {
+            return screen.view(lang).map(Message::Django);
+        }
+        if self.may_import() {
+            tools = tools.push(small_button(tr(lang, Text::DjOpen), false, Message::OpenDjango));
         }
         let mut col = column![tools].spacing(12);
         if let Some(n) = &self.notice {
