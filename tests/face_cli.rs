@@ -78,6 +78,22 @@ fn movements_need_a_recognised_face_end_to_end() {
     assert_eq!(m["stock_after"], "5");
     assert!(m["verification_id"].as_i64().is_some());
 
+    // Quantities are read strictly (models::quantity), before the password and the face:
+    // rust_decimal alone would post 1,000 for `1e3` and `1_000`.
+    for (q, says) in [
+        ("1e3", "only the digits 0-9"),
+        ("1_000", "only the digits 0-9"),
+        ("+5", "has a sign"),
+        (" 5", "spaces"),
+        ("5.", "both sides of the decimal point"),
+        (".5", "both sides of the decimal point"),
+        ("1.5", "this unit allows 0"),
+        ("0", "greater than zero"),
+    ] {
+        let e = k.err(&["movement", "in", "QR-000123", q, "--face", &sixth(1), "--user", "op", "--password-stdin"], OP);
+        assert!(e.contains("invalid quantity") && e.contains(says) && e.contains("nothing was posted"), "{q:?}: {e}");
+    }
+
     // Refused: a stranger's face, no face at all, a viewer's login.
     let e = k.err(
         &["movement", "out", "QR-000123", "1", "--face", &stranger.1[5].display().to_string(), "--user", "op", "--password-stdin"],

@@ -132,3 +132,39 @@ async fn migrate_against_a_server_url_creates_the_database() {
     let n: i64 = owner.query_one("SELECT count(*) FROM pg_database WHERE datname LIKE 'ombor_nazorat_url_%'", &[]).await.unwrap().get(0);
     assert!(n >= 1);
 }
+
+/// Eight commands started together while the embedded cluster is stopped: one starts it under
+/// the data dir's lock, the others wait and use it, none fails; the last one out stops it.
+#[test]
+fn eight_commands_started_together_share_one_embedded_cluster() {
+    let data = data_dir();
+    run_ok(ombor().arg("migrate").env("OMBOR_DATA_DIR", data.path()));
+    let status = json(&run_ok(ombor().args(["db", "status", "--json"]).env("OMBOR_DATA_DIR", data.path())));
+    assert_eq!(status["cluster"], "stopped", "{status}");
+    let children: Vec<_> = (0..8)
+        .map(|i| {
+            let args: &[&str] = if i % 2 == 0 { &["product", "list", "--json"] } else { &["employee", "list", "--json"] };
+            ombor()
+                .args(args)
+                .env("OMBOR_DATA_DIR", data.path())
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for (i, child) in children.into_iter().enumerate() {
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success(), "command {i} failed: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(json(&out).is_array(), "command {i}");
+    }
+    let status = json(&run_ok(ombor().args(["db", "status", "--json"]).env("OMBOR_DATA_DIR", data.path())));
+    assert_eq!(status["cluster"], "stopped", "left as they found it: {status}");
+
+    // `ombor db start` keeps it running after the commands that use it have gone.
+    run_ok(ombor().args(["db", "start"]).env("OMBOR_DATA_DIR", data.path()));
+    run_ok(ombor().args(["product", "list"]).env("OMBOR_DATA_DIR", data.path()));
+    let status = json(&run_ok(ombor().args(["db", "status", "--json"]).env("OMBOR_DATA_DIR", data.path())));
+    assert_eq!(status["cluster"], "running", "{status}");
+    run_ok(ombor().args(["db", "stop"]).env("OMBOR_DATA_DIR", data.path()));
+}

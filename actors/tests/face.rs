@@ -395,3 +395,39 @@ mod with_database {
         assert!(e.to_string().contains("no camera"), "{e}");
     }
 }
+
+/// Several processes enrol and read at once (the kiosk, `ombor employee enroll`, `ombor
+/// movement ... --face`): every write goes through a temporary file of its own, so no writer
+/// loses its rename and no reader ever finds model.yml missing or half-written.
+#[test]
+fn model_file_survives_parallel_writers_and_readers() {
+    let data = tempfile::tempdir().unwrap();
+    let links = tempfile::tempdir().unwrap();
+    let cfg = config(data.path(), "lbph");
+    let people = people();
+    let dirs: Vec<PathBuf> = (0..4).map(|i| first_five(&links.path().join(format!("p{i}")), &people[i].1)).collect();
+    // Seed the file so readers always have one to read.
+    FaceService::load(&cfg).unwrap().enrol_photos(100, &dirs[0]).unwrap();
+    std::thread::scope(|s| {
+        for (w, dir) in dirs.iter().enumerate() {
+            let cfg = cfg.clone();
+            s.spawn(move || {
+                for round in 0..6 {
+                    let mut face = FaceService::load(&cfg).unwrap_or_else(|e| panic!("writer {w}, round {round}: {e}"));
+                    face.enrol_photos(w as i64 + 1, dir).unwrap_or_else(|e| panic!("writer {w}, round {round}: {e}"));
+                }
+            });
+        }
+        for r in 0..4 {
+            let cfg = cfg.clone();
+            s.spawn(move || {
+                for round in 0..40 {
+                    let face = FaceService::load(&cfg).unwrap_or_else(|e| panic!("reader {r}, round {round}: {e}"));
+                    assert!(face.enrolled().contains(&100), "reader {r}, round {round}: {:?}", face.enrolled());
+                }
+            });
+        }
+    });
+    let leftovers: Vec<_> = std::fs::read_dir(data.path()).unwrap().flatten().map(|e| e.file_name()).filter(|n| n.to_string_lossy().ends_with(".tmp")).collect();
+    assert!(leftovers.is_empty(), "temporary files left: {leftovers:?}");
+}

@@ -11,6 +11,8 @@ use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use nix::fcntl::{Flock, FlockArg};
+
 /// The superuser created by initdb; owns the schema and runs migrations.
 pub const OWNER_ROLE: &str = "ombor_owner";
 /// The role the running program uses: it cannot UPDATE/DELETE movements or audit rows.
@@ -97,6 +99,53 @@ pub fn parse_major_version(text: &str) -> Option<u32> {
     after.split(|c: char| !c.is_ascii_digit()).next()?.parse().ok()
 }
 
+const GATE_LOCK: &str = ".ombor-cluster.lock";
+const USERS_LOCK: &str = ".ombor-cluster-users.lock";
+/// Present while the cluster runs because a command started it (not `ombor db start`).
+const AUTOSTARTED: &str = ".ombor-cluster-autostarted";
+
+/// This process's use of the embedded cluster ([`Cluster::use_shared`]); when dropped by the
+/// last user of a cluster a command started, the cluster is stopped.
+#[derive(Debug, Default)]
+pub struct ClusterGuard {
+    cluster: Option<Cluster>,
+    users: Option<Flock<fs::File>>,
+    started: bool,
+}
+
+impl ClusterGuard {
+    /// No embedded cluster (a server URL): nothing to hold.
+    pub fn none() -> ClusterGuard {
+        ClusterGuard::default()
+    }
+
+    /// True when this process started the cluster.
+    pub fn started(&self) -> bool {
+        self.started
+    }
+}
+
+impl Drop for ClusterGuard {
+    fn drop(&mut self) {
+        let (Some(cluster), Some(users)) = (self.cluster.take(), self.users.take()) else { return };
+        let Ok(_gate) = cluster.lock(GATE_LOCK, FlockArg::LockExclusive) else { return };
+        drop(users);
+        if !cluster.lock_path(AUTOSTARTED).exists() {
+            return;
+        }
+        // Anyone else still holding the shared lock keeps it running.
+        if cluster.lock(USERS_LOCK, FlockArg::LockExclusiveNonblock).is_ok() {
+            match cluster.stop() {
+                Ok(()) => {
+                    let _ = fs::remove_file(cluster.lock_path(AUTOSTARTED));
+                    tracing::info!("stopped the embedded PostgreSQL cluster (its last user left)");
+                }
+                Err(e) => tracing::error!(error = %e, "could not stop the embedded cluster"),
+            }
+        }
+    }
+}
+
 /// The OS user the server runs as: ourselves, or `postgres` when we are root.
 #[derive(Debug, Clone, Copy)]
 struct ServiceUser {
@@ -156,6 +205,58 @@ impl Cluster {
             Ok(out) if out.status.success() => ClusterState::Running,
             _ => ClusterState::Stopped,
         }
+    }
+
+    /// Starts the cluster if needed and registers this process as one of its users, safely when
+    /// several processes do it at once: the first one in starts it under an exclusive lock on
+    /// `<data dir>/.ombor-cluster.lock` while the others wait, then find it running. Each user
+    /// holds a shared lock on `<data dir>/.ombor-cluster-users.lock` for as long as it keeps the
+    /// returned guard. A cluster started this way is stopped when its last user lets go (as one
+    /// CLI command used to leave it as it found it); one started by [`Cluster::start_to_keep`]
+    /// (`ombor db start`, the service) stays up.
+    pub fn use_shared(&self) -> Result<ClusterGuard, ClusterError> {
+        let _gate = self.lock(GATE_LOCK, FlockArg::LockExclusive)?;
+        let started = self.ensure_running()?;
+        if started {
+            let marker = self.lock_path(AUTOSTARTED);
+            fs::write(&marker, std::process::id().to_string())
+                .map_err(|e| ClusterError::Command { what: format!("writing {}", marker.display()), detail: e.to_string() })?;
+        }
+        // Never waits: the exclusive lock on the users' file is only taken under the gate.
+        let users = self.lock(USERS_LOCK, FlockArg::LockShared)?;
+        Ok(ClusterGuard { cluster: Some(self.clone()), users: Some(users), started })
+    }
+
+    /// `ombor db start`: starts the cluster (under the same lock as [`Cluster::use_shared`]) to
+    /// stay running; no command's exit stops it. True when this call started it.
+    pub fn start_to_keep(&self) -> Result<bool, ClusterError> {
+        let _gate = self.lock(GATE_LOCK, FlockArg::LockExclusive)?;
+        let started = self.ensure_running()?;
+        let _ = fs::remove_file(self.lock_path(AUTOSTARTED));
+        Ok(started)
+    }
+
+    /// `ombor db stop`: stops it now, whoever uses it.
+    pub fn stop_now(&self) -> Result<(), ClusterError> {
+        let _gate = self.lock(GATE_LOCK, FlockArg::LockExclusive)?;
+        self.stop()?;
+        let _ = fs::remove_file(self.lock_path(AUTOSTARTED));
+        Ok(())
+    }
+
+    /// The lock files live in the data dir, beside the cluster's folder.
+    fn lock_path(&self, name: &str) -> PathBuf {
+        self.root.parent().unwrap_or(&self.root).join(name)
+    }
+
+    fn lock(&self, name: &str, how: FlockArg) -> Result<Flock<fs::File>, ClusterError> {
+        let path = self.lock_path(name);
+        let fail = |detail: String| ClusterError::DataDirNotWritable { path: path.clone(), reason: detail };
+        if let Some(dir) = path.parent() {
+            fs::create_dir_all(dir).map_err(|e| fail(e.to_string()))?;
+        }
+        let file = fs::OpenOptions::new().create(true).truncate(false).write(true).open(&path).map_err(|e| fail(e.to_string()))?;
+        Flock::lock(file, how).map_err(|(_, errno)| fail(format!("cannot lock it: {errno}")))
     }
 
     /// initdb when needed, then start. Returns true if this call started the server.

@@ -86,11 +86,13 @@ impl Target {
         }
     }
 
-    /// Starts the embedded cluster if needed (true if this call started it).
-    pub fn start_cluster(&self) -> Result<bool, DbError> {
+    /// Starts the embedded cluster if needed and holds it for this process (several processes
+    /// may do so at once: [`Cluster::use_shared`]); the guard's `started()` says whether this
+    /// call started it. Keep the guard while the database is used.
+    pub fn start_cluster(&self) -> Result<crate::cluster::ClusterGuard, DbError> {
         match &self.cluster {
-            Some(c) => Ok(c.ensure_running()?),
-            None => Ok(false),
+            Some(c) => Ok(c.use_shared()?),
+            None => Ok(crate::cluster::ClusterGuard::none()),
         }
     }
 

@@ -276,9 +276,9 @@ pub fn parse_table(table: &[Vec<String>]) -> (Vec<ImportRow>, Vec<RowError>) {
         let unit = Some(get("unit")).filter(|s| !s.is_empty()).unwrap_or_else(|| "pcs".into()).to_ascii_lowercase();
         let min_stock = match get("min_stock").replace(',', ".").as_str() {
             "" => Decimal::ZERO,
-            s => match Decimal::from_str(s) {
-                Ok(d) if d >= Decimal::ZERO => d,
-                _ => {
+            s => match crate::quantity::parse_allowing_zero(s, None) {
+                Ok(d) => d,
+                Err(_) => {
                     err(RowProblem::BadMinStock { value: s.into() });
                     Decimal::ZERO
                 }

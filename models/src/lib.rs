@@ -20,6 +20,7 @@ pub mod movements;
 pub mod password;
 pub mod permissions;
 pub mod products;
+pub mod quantity;
 pub mod session;
 #[cfg(feature = "test-support")]
 pub mod testing;

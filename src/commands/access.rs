@@ -24,16 +24,17 @@ pub struct Db {
     pub config: Config,
     pub rt: tokio::runtime::Runtime,
     target: Target,
-    started: bool,
     stdin_lines: std::cell::RefCell<Option<std::io::StdinLock<'static>>>,
+    /// Last field: dropped after the pool. The last user of a cluster a command started stops it.
+    _cluster: models::cluster::ClusterGuard,
 }
 
 impl Db {
     pub fn open(config: &Config) -> anyhow::Result<Db> {
         let target = Target::from_config(config)?;
-        let started = target.start_cluster()?;
+        let cluster = target.start_cluster()?;
         let rt = super::runtime();
-        let db = Db { pool: target.pool(4), config: config.clone(), rt, target, started, stdin_lines: Default::default() };
+        let db = Db { pool: target.pool(4), config: config.clone(), rt, target, stdin_lines: Default::default(), _cluster: cluster };
         db.rt.block_on(db.target.migrate())?;
         Ok(db)
     }
@@ -90,13 +91,4 @@ impl Db {
     }
 }
 
-impl Drop for Db {
-    fn drop(&mut self) {
-        // Leave the embedded cluster as we found it.
-        if self.started {
-            if let Some(c) = &self.target.cluster {
-                let _ = c.stop();
-            }
-        }
-    }
-}
+

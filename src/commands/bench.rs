@@ -45,13 +45,9 @@ fn percentile(sorted: &[Duration], p: f64) -> f64 {
 
 pub fn ledger(config: &Config, args: LedgerBench) -> anyhow::Result<()> {
     let base = Target::from_config(config)?;
-    let started = base.start_cluster()?;
+    let cluster = base.start_cluster()?;
     let result = run(config, &base, &args);
-    if started {
-        if let Some(c) = &base.cluster {
-            let _ = c.stop();
-        }
-    }
+    drop(cluster);
     result
 }
 

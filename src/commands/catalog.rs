@@ -47,7 +47,7 @@ pub enum ProductCommand {
         category: Option<String>,
         #[arg(long, default_value = "pcs")]
         unit: String,
-        #[arg(long, default_value = "0")]
+        #[arg(long, default_value = "0", value_parser = min_stock_arg)]
         min_stock: Decimal,
         /// Extra barcodes that also find this product (repeatable).
         #[arg(long = "barcode")]
@@ -68,7 +68,7 @@ pub enum ProductCommand {
         category: Option<String>,
         #[arg(long)]
         unit: Option<String>,
-        #[arg(long)]
+        #[arg(long, value_parser = min_stock_arg)]
         min_stock: Option<Decimal>,
         #[arg(long)]
         active: Option<bool>,
@@ -394,4 +394,9 @@ pub fn import(
         std::process::exit(1);
     }
     Ok(())
+}
+
+/// `--min-stock`: a quantity read strictly (models::quantity), zero allowed.
+fn min_stock_arg(text: &str) -> Result<Decimal, String> {
+    models::quantity::parse_allowing_zero(text, None).map_err(|e| e.to_string())
 }

@@ -6,14 +6,10 @@ use serde::Serialize;
 
 pub fn migrate(config: &Config, json: bool) -> anyhow::Result<()> {
     let target = Target::from_config(config)?;
-    let started = target.start_cluster()?;
+    // `ombor migrate` leaves things as it found them (unless another command uses the cluster).
+    let cluster = target.start_cluster()?;
     let report = super::runtime().block_on(target.migrate());
-    if started {
-        // `ombor migrate` leaves things as it found them.
-        if let Some(c) = &target.cluster {
-            c.stop()?;
-        }
-    }
+    drop(cluster);
     let report = report?;
     super::print(json, &report, || {
         if report.applied.is_empty() {
@@ -94,7 +90,7 @@ pub fn start(config: &Config, json: bool) -> anyhow::Result<()> {
     let Some(cluster) = &target.cluster else {
         anyhow::bail!("database.url is set: the server is managed outside ombor (nothing to start)");
     };
-    let started = cluster.ensure_running()?;
+    let started = cluster.start_to_keep()?;
     super::runtime().block_on(target.migrate())?;
     super::print(json, &serde_json::json!({"started": started, "state": cluster.state(), "socket": cluster.socket_path()}), || {
         if started {
@@ -112,7 +108,7 @@ pub fn stop(config: &Config, json: bool) -> anyhow::Result<()> {
         anyhow::bail!("database.url is set: the server is managed outside ombor (nothing to stop)");
     };
     let was_running = cluster.state() == ClusterState::Running;
-    cluster.stop()?;
+    cluster.stop_now()?;
     super::print(json, &serde_json::json!({"stopped": was_running, "state": cluster.state()}), || {
         if was_running {
             "stopped the embedded cluster".into()
@@ -153,7 +149,7 @@ pub fn expose(config: &Config, args: ExposeArgs) -> anyhow::Result<()> {
         rand::thread_rng().sample_iter(&rand::distributions::Alphanumeric).take(24).map(char::from).collect()
     };
     let hosts = if args.hosts.is_empty() { default_hosts() } else { args.hosts.clone() };
-    cluster.ensure_running()?;
+    cluster.start_to_keep()?;
     let rt = super::runtime();
     rt.block_on(target.migrate())?;
     rt.block_on(models::db::set_app_password(&target.owner, &password))?;

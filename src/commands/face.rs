@@ -236,12 +236,15 @@ pub fn post_movement(
     db: &Db,
     kind: MovementKind,
     code: &str,
-    quantity: Decimal,
+    quantity: &str,
     image: &Path,
     login: &Login,
     json: bool,
 ) -> anyhow::Result<()> {
     let product = resolve_product(db, code)?;
+    // Before the password and the face: a mistyped quantity costs neither.
+    let quantity = models::quantity::parse(quantity, Some(product.unit_decimals.max(0) as u32))
+        .map_err(|e| anyhow::anyhow!("invalid quantity: {e}; nothing was posted"))?;
     let auth = db.login(login)?;
     let result = (|| -> anyhow::Result<(ledger::Posted, String, f64)> {
         auth.require(models::permissions::Action::PostMovement)?;

@@ -91,7 +91,8 @@ pub enum MovementCommand {
 pub struct PostArgs {
     /// Product id, SKU, QR code or barcode.
     pub code: String,
-    pub quantity: rust_decimal::Decimal,
+    /// Plain digits with at most the unit's decimals: 5, 12.5 (not 1e3, 1_000, +5, 5., .5).
+    pub quantity: String,
     /// The employee's face photo, checked like a camera frame and recorded as the verification.
     #[arg(long, value_name = "IMAGE")]
     pub face: PathBuf,
@@ -224,8 +225,8 @@ fn history_rows(lines: &[HistoryLine]) -> (Vec<&'static str>, Vec<Vec<String>>) 
 
 pub fn movement(db: &Db, cmd: MovementCommand) -> anyhow::Result<()> {
     match cmd {
-        MovementCommand::In(a) => super::face::post_movement(db, MovementKind::In, &a.code, a.quantity, &a.face, &a.login, a.json)?,
-        MovementCommand::Out(a) => super::face::post_movement(db, MovementKind::Out, &a.code, a.quantity, &a.face, &a.login, a.json)?,
+        MovementCommand::In(a) => super::face::post_movement(db, MovementKind::In, &a.code, &a.quantity, &a.face, &a.login, a.json)?,
+        MovementCommand::Out(a) => super::face::post_movement(db, MovementKind::Out, &a.code, &a.quantity, &a.face, &a.login, a.json)?,
         MovementCommand::List { filters, login, json } => {
             let f = filter(db, &filters)?;
             let auth = db.login(&login)?;

@@ -1,17 +1,17 @@
 //! `ombor run`: database → actors → window, and back down in reverse order.
 
-use models::{cluster::Cluster, Config, Target};
+use models::{Config, Target};
 
 pub fn run(config: Config) -> anyhow::Result<()> {
     actors::memory::keep_heap_small();
     let target = Target::from_config(&config)?;
-    let started = target.start_cluster()?;
-    if started {
+    // Held to the end, a panic in the window included: a cluster this process started is
+    // stopped on the way out unless another command still uses it (a cluster left running
+    // would hold the data dir after the kiosk has gone).
+    let cluster = target.start_cluster()?;
+    if cluster.started() {
         tracing::info!("started the embedded PostgreSQL cluster");
     }
-    // Stops the cluster on the way out, a panic in the window included: a cluster left running
-    // would hold the data dir after the kiosk has gone.
-    let _stop_on_exit = StopOnExit(target.cluster.as_ref().filter(|_| started));
     let rt = super::runtime();
     let report = rt.block_on(target.migrate())?;
     if !report.applied.is_empty() {
@@ -21,18 +21,6 @@ pub fn run(config: Config) -> anyhow::Result<()> {
     let running = actors::system::start(config.clone(), pool);
     let window = ui::run(running.handles.clone());
     running.stop();
+    drop(cluster);
     window.map_err(|e| anyhow::anyhow!("the kiosk window failed: {e}"))
-}
-
-struct StopOnExit<'a>(Option<&'a Cluster>);
-
-impl Drop for StopOnExit<'_> {
-    fn drop(&mut self) {
-        if let Some(cluster) = self.0 {
-            match cluster.stop() {
-                Ok(()) => tracing::info!("stopped the embedded PostgreSQL cluster"),
-                Err(e) => tracing::error!(error = %e, "could not stop the embedded cluster"),
-            }
-        }
-    }
 }

@@ -81,23 +81,22 @@ impl Gallery {
         Ok(g)
     }
 
-    /// Writes the whole gallery to `path` (0600), through a temporary file in the same dir.
+    /// Writes the whole gallery to `path` (0600), through a temporary file of its own in the
+    /// same dir, renamed over `path`: readers in other processes see the old file or the new
+    /// one, whole, and two writers never share a temporary name.
     pub fn save(&self, path: &Path) -> Result<(), String> {
         let dir = path.parent().unwrap_or(Path::new("."));
         std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-        let tmp = path.with_extension("yml.tmp");
-        {
-            // Create it 0600 first: FileStorage keeps the mode of a file it truncates.
-            use std::os::unix::fs::OpenOptionsExt;
-            std::fs::OpenOptions::new()
-                .write(true)
-                .create(true)
-                .truncate(true)
-                .mode(0o600)
-                .open(&tmp)
-                .map_err(|e| format!("{}: {e}", tmp.display()))?;
-            std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o600)).map_err(|e| format!("{}: {e}", tmp.display()))?;
+        let tmp = unique_temp_file(path)?;
+        let written = self.write_to(&tmp);
+        let renamed = written.and_then(|()| std::fs::rename(&tmp, path).map_err(|e| format!("{}: {e}", path.display())));
+        if renamed.is_err() {
+            let _ = std::fs::remove_file(&tmp);
         }
+        renamed
+    }
+
+    fn write_to(&self, tmp: &Path) -> Result<(), String> {
         let fail = |e: opencv::Error| format!("{}: {}", tmp.display(), e.message);
         let mode = opencv::core::FileStorage_Mode::WRITE as i32 | opencv::core::FileStorage_Mode::BASE64 as i32;
         let mut fs = FileStorage::new(&tmp, mode, "").map_err(fail)?;
@@ -122,7 +121,28 @@ impl Gallery {
             }
         }
         fs.release().map_err(fail)?;
-        std::fs::rename(&tmp, path).map_err(|e| format!("{}: {e}", path.display()))?;
         Ok(())
+    }
+}
+
+/// `model.yml.<pid>.<n>.tmp` beside `path`, created new (O_EXCL) with mode 0600 — FileStorage
+/// keeps the mode of a file it truncates.
+fn unique_temp_file(path: &Path) -> Result<std::path::PathBuf, String> {
+    use std::os::unix::fs::OpenOptionsExt;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "model.yml".into());
+    loop {
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let tmp = path.with_file_name(format!("{name}.{}.{n}.tmp", std::process::id()));
+        match std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(&tmp) {
+            Ok(_) => {
+                std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o600)).map_err(|e| format!("{}: {e}", tmp.display()))?;
+                return Ok(tmp);
+            }
+            // Left over by a process of the same pid that was killed mid-write: take the next.
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(format!("{}: {e}", tmp.display())),
+        }
     }
 }

@@ -97,7 +97,9 @@ impl ProductScreen {
             Message::Login => Some(Event::Login),
             Message::Continue => {
                 let Stage::Quantity(kind) = self.stage else { return None };
-                let quantity = Decimal::from_str(self.typed.trim_end_matches('.')).unwrap_or_default();
+                // The keypad leaves at most a trailing point to drop; the one strict reader decides.
+                let decimals = self.product.unit_decimals.max(0) as u32;
+                let quantity = models::quantity::parse(self.typed.trim_end_matches('.'), Some(decimals)).unwrap_or_default();
                 if quantity <= Decimal::ZERO {
                     self.refusal = Some(tr(lang, Text::EnterQuantity).to_string());
                     return None;

@@ -307,7 +307,7 @@ impl Products {
             }
             Message::Save => {
                 let Some(f) = &self.form else { return Task::none() };
-                let Ok(min_stock) = Decimal::from_str(if f[4].trim().is_empty() { "0" } else { f[4].trim() }) else {
+                let Ok(min_stock) = models::quantity::parse_allowing_zero(if f[4].trim().is_empty() { "0" } else { f[4].trim() }, None) else {
                     self.error = Some(tr(lang, Text::EnterQuantity).to_string());
                     return Task::none();
                 };
