@@ -120,6 +120,25 @@ fn the_documented_roles_take_backups_and_restore_them() {
     backup_restore_verify(&k);
 }
 
+/// A station with only the application's login (no owner_url) migrates nothing: before the
+/// owner's station has migrated it says what to do, afterwards it just works.
+#[test]
+fn a_station_without_the_owner_login_checks_the_schema_and_does_not_migrate() {
+    let server = Server::start();
+    server.psql_as_postgres(&documented_server_sql());
+    let app_only = station(&server.url("ombor_app", "ombor_nazorat"), None);
+    let err = app_only.err(&["product", "list", "--json"], "");
+    assert!(err.contains("schema version 0") && err.contains("ombor_app") && err.contains("database.owner_url"), "{err}");
+    assert!(!err.contains("permission denied"), "no attempt to migrate as the application: {err}");
+
+    let owner = station(&server.url("ombor_app", "ombor_nazorat"), Some(&server.url("ombor_owner", "ombor_nazorat")));
+    owner.ok_json(&["migrate", "--json"], "");
+    assert_eq!(product_count(&app_only), 0);
+    let report = app_only.ok_json(&["migrate", "--json"], "");
+    assert_eq!(report["applied"].as_array().map(Vec::len), Some(0), "{report}");
+    assert_eq!(report["current"], report["latest"], "{report}");
+}
+
 #[test]
 fn one_superuser_login_takes_backups_and_doctor_warns_about_it() {
     let server = Server::start();

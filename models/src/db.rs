@@ -23,6 +23,10 @@ pub enum DbError {
     Connect { target: String, reason: String },
     #[error("migration failed, the database was left as it was: {0}")]
     Migrate(String),
+    #[error("the database is at schema version {current} and this program needs {latest}, but this station's login {user} may not change the schema. Run `ombor migrate` once on a station whose database.owner_url is the database owner's login (or set database.owner_url here)")]
+    NotMigrated { user: String, current: u32, latest: u32 },
+    #[error("the database is at schema version {current}, newer than this program knows ({latest}). Update ombor on this station")]
+    SchemaNewer { current: u32, latest: u32 },
     #[error("database error: {0}")]
     Query(#[from] tokio_postgres::Error),
     #[error("no database connection available: {0}")]
@@ -97,19 +101,24 @@ impl Target {
     }
 
     /// Creates the database if missing, then applies every pending migration in one transaction.
+    ///
+    /// One migrate at a time, whoever runs it: the whole step (refinery's run, then
+    /// `ombor_harden_database()`'s GRANT/REVOKE) runs under a session advisory lock on
+    /// [`MIGRATE_LOCK`] held on the migrating connection, so commands started together (on one
+    /// station or on several against one server) take turns instead of failing with "tuple
+    /// concurrently updated"; the lock goes with the connection, a crash included.
+    ///
+    /// A login that may not change the schema (neither superuser nor a member of the database's
+    /// owner: a station without `database.owner_url`) migrates nothing; it only checks that the
+    /// schema is the one this program needs and otherwise says what to do.
     pub async fn migrate(&self) -> Result<MigrationReport, DbError> {
         ensure_database_exists(&self.owner).await?;
         let (mut client, conn) = connect(&self.owner).await?;
         let handle = tokio::spawn(conn);
-        let report =
-            embedded::migrations::runner().set_grouped(true).run_async(&mut client).await.map_err(|e| DbError::Migrate(e.to_string()))?;
-        let applied = report.applied_migrations().iter().map(|m| m.to_string()).collect();
-        harden(&client).await?;
-        let current =
-            client.query_one("SELECT coalesce(max(version), 0)::bigint FROM refinery_schema_history", &[]).await?.get::<_, i64>(0);
+        let result = migrate_on(&mut client).await;
         drop(client);
         let _ = handle.await;
-        Ok(MigrationReport { applied, current: current as u32, latest: latest_migration() })
+        result
     }
 
     pub fn pool(&self, size: usize) -> Pool {
@@ -133,6 +142,58 @@ pub struct MigrationReport {
     pub applied: Vec<String>,
     pub current: u32,
     pub latest: u32,
+}
+
+/// The advisory lock key every migrate holds while it runs ("ombor-migrate" in ASCII, first 8 bytes).
+pub const MIGRATE_LOCK: i64 = 0x6f6d_626f_722d_6d69;
+
+async fn migrate_on(client: &mut tokio_postgres::Client) -> Result<MigrationReport, DbError> {
+    let may_migrate: bool = client
+        .query_one(
+            "SELECT r.rolsuper OR pg_has_role(current_user, d.datdba, 'MEMBER')
+               FROM pg_roles r, pg_database d
+              WHERE r.rolname = current_user AND d.datname = current_database()",
+            &[],
+        )
+        .await?
+        .get(0);
+    if !may_migrate {
+        return check_schema(client).await;
+    }
+    client.execute("SELECT pg_advisory_lock($1)", &[&MIGRATE_LOCK]).await?;
+    let result = async {
+        let report =
+            embedded::migrations::runner().set_grouped(true).run_async(client).await.map_err(|e| DbError::Migrate(e.to_string()))?;
+        let applied = report.applied_migrations().iter().map(|m| m.to_string()).collect();
+        harden(client).await?;
+        let current: i64 = client.query_one("SELECT coalesce(max(version), 0)::bigint FROM refinery_schema_history", &[]).await?.get(0);
+        Ok(MigrationReport { applied, current: current as u32, latest: latest_migration() })
+    }
+    .await;
+    // A failed statement inside refinery's transaction leaves it aborted until rolled back.
+    let _ = client.batch_execute("ROLLBACK").await;
+    client.execute("SELECT pg_advisory_unlock($1)", &[&MIGRATE_LOCK]).await?;
+    result
+}
+
+/// For a login that may not migrate: the schema must already be this program's.
+async fn check_schema(client: &tokio_postgres::Client) -> Result<MigrationReport, DbError> {
+    let user: String = client.query_one("SELECT current_user::text", &[]).await?.get(0);
+    let current = client
+        .query_opt("SELECT max(version)::bigint FROM refinery_schema_history", &[])
+        .await
+        .ok()
+        .flatten()
+        .and_then(|r| r.get::<_, Option<i64>>(0))
+        .unwrap_or(0) as u32;
+    let latest = latest_migration();
+    if current < latest {
+        return Err(DbError::NotMigrated { user, current, latest });
+    }
+    if current > latest {
+        return Err(DbError::SchemaNewer { current, latest });
+    }
+    Ok(MigrationReport { applied: Vec::new(), current, latest })
 }
 
 /// Takes TEMP away from PUBLIC and the application's role on this database (V11). Database
@@ -223,7 +284,9 @@ async fn ensure_database_exists(owner: &tokio_postgres::Config) -> Result<(), Db
         match client.batch_execute(&format!("CREATE DATABASE {quoted} ENCODING 'UTF8' TEMPLATE template0")).await {
             Ok(()) => tracing::info!(database = %dbname, "created database"),
             // Another process created it at the same moment: fine.
-            Err(e) if e.code() == Some(&tokio_postgres::error::SqlState::DUPLICATE_DATABASE) => {}
+            Err(e)
+                if e.code() == Some(&tokio_postgres::error::SqlState::DUPLICATE_DATABASE)
+                    || e.code() == Some(&tokio_postgres::error::SqlState::UNIQUE_VIOLATION) => {}
             Err(e) => return Err(e.into()),
         }
     }

@@ -10,7 +10,6 @@
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
-use std::str::FromStr;
 
 use rust_decimal::Decimal;
 use serde::Serialize;
@@ -430,7 +429,7 @@ mod tests {
             &["C-3", "Fine", "", "", "", ""],
         ]));
         assert_eq!(rows.len(), 2);
-        assert_eq!(rows[0].min_stock, Decimal::from_str("2.5").unwrap());
+        assert_eq!(rows[0].min_stock, "2.5".parse::<Decimal>().unwrap());
         assert_eq!(rows[0].qr_code, "A-1");
         assert_eq!(rows[0].barcodes, vec!["111", "222"]);
         let lines: Vec<usize> = errors.iter().map(|e| e.line).collect();

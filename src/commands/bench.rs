@@ -281,14 +281,9 @@ pub struct ImportBench {
 /// database of the configured server (or embedded cluster); prints the times.
 pub fn import(config: &Config, args: ImportBench) -> anyhow::Result<()> {
     let base = Target::from_config(config)?;
-    let started = base.start_cluster()?;
-    let result = run_import(config, &base, &args);
-    if started {
-        if let Some(c) = &base.cluster {
-            let _ = c.stop();
-        }
-    }
-    result
+    // A cluster this command started is stopped when the guard goes, unless another uses it.
+    let _cluster = base.start_cluster()?;
+    run_import(config, &base, &args)
 }
 
 fn run_import(config: &Config, base: &Target, args: &ImportBench) -> anyhow::Result<()> {

@@ -1,7 +1,6 @@
 //! The product card after a scan, then IN or OUT with a quantity on the on-screen keypad.
 //! An OUT beyond the stock is refused here, before anything is sent.
 
-use std::str::FromStr;
 
 use iced::widget::{column, container, row, space, text};
 use iced::{Alignment, Element, Length};

@@ -3,7 +3,6 @@
 //! categories and import a CSV/XLSX file the way `ombor product import` does.
 
 use std::path::{Path, PathBuf};
-use std::str::FromStr;
 
 use crate::link::ledger;
 use crate::link::AuthContext;
@@ -14,7 +13,6 @@ use models::import::ImportReport;
 use models::permissions::{allowed, Action};
 use models::products::{NewProduct, ProductChange, ProductQuery};
 use models::{Category, Error, Product};
-use rust_decimal::Decimal;
 
 use super::django_import::{self, DjangoImport};
 use super::stock_list::{self, PAGE};
