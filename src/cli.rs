@@ -171,6 +171,9 @@ pub enum BenchCommand {
     /// `ombor import django` of a synthetic Django SQLite database (100,000 products and
     /// 1,000,000 movements by default) into a fresh database: the time it takes.
     Import(crate::commands::bench::ImportBench),
+    /// What the database's face check (`face_verify`) costs with 100 employees × 20 SFace
+    /// templates stored (by default), for an enrolled face and for a stranger.
+    FaceVerify(crate::commands::bench::FaceVerifyBench),
     #[command(flatten)]
     Backup(BackupBenchCommand),
     #[command(flatten)]

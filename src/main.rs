@@ -61,6 +61,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Import(ImportCommand::Django(args)) => commands::django::run(&config, args),
         Command::Bench(BenchCommand::Ledger(args)) => commands::bench::ledger(&config, args),
         Command::Bench(BenchCommand::Import(args)) => commands::bench::import(&config, args),
+        Command::Bench(BenchCommand::FaceVerify(args)) => commands::bench::face_verify(&config, args),
         Command::Backup(cmd) => commands::backup::backup(&config, cmd),
         Command::Restore { file, yes, login, json } => commands::backup::restore(&config, &file, yes, &login, json),
         Command::Bench(BenchCommand::Backup(cmd)) => commands::backup::bench(&config, cmd),

@@ -229,6 +229,17 @@ fn doctor_passes_on_a_healthy_installation_and_names_each_broken_precondition() 
     let detail = line(&r, "security.config_ranges")["detail"].as_str().unwrap().to_string();
     assert!(detail.contains("✗ face.sface_threshold = -1") && detail.contains("✗ session.max_failed_logins = 1000000"), "{detail}");
 
+    // The database decides faces: its own threshold, replay limit, tries and 5 minutes are shown
+    // beside this station's pre-check; an LBPH station is told it cannot confirm movements.
+    let face = line(&report, "security.face_check");
+    assert_eq!(face["status"], "pass", "{face}");
+    let detail = face["detail"].as_str().unwrap();
+    assert!(detail.contains("threshold 0.55") && detail.contains("30 tries a minute") && detail.contains("5 min"), "{detail}");
+    let (_, r) = k.doctor(&[("OMBOR_FACE_BACKEND", "lbph")]);
+    let face = line(&r, "security.face_check");
+    assert_eq!(face["status"], "warn", "{face}");
+    assert!(face["hint"].as_str().unwrap().contains("LBPH cannot confirm movements"), "{face}");
+
     // Healthy again once the preconditions are back.
     assert!(k.doctor(&[]).0);
 }

@@ -345,3 +345,130 @@ fn run_import(config: &Config, base: &Target, args: &ImportBench) -> anyhow::Res
     }
     Ok(())
 }
+
+#[derive(clap::Args, Debug)]
+pub struct FaceVerifyBench {
+    /// Active employees with SFace templates.
+    #[arg(long, default_value_t = 100)]
+    pub employees: usize,
+    /// Templates per employee (an enrolment keeps 20 camera frames by default, at most 30).
+    #[arg(long, default_value_t = 20)]
+    pub templates: usize,
+    /// face_verify calls measured, half of them an enrolled face, half a stranger's.
+    #[arg(long, default_value_t = 200)]
+    pub samples: usize,
+}
+
+/// `ombor bench face-verify`: what the database's face check costs (one `face_verify` call in a
+/// session, committed) with `employees × templates` SFace templates stored. Synthetic unit
+/// vectors: the cost does not depend on whose face they are.
+pub fn face_verify(config: &Config, args: FaceVerifyBench) -> anyhow::Result<()> {
+    let base = Target::from_config(config)?;
+    // A cluster this command started is stopped when the guard goes, unless another uses it.
+    let _cluster = base.start_cluster()?;
+    run_face_verify(config, &base, &args)
+}
+
+fn run_face_verify(config: &Config, base: &Target, args: &FaceVerifyBench) -> anyhow::Result<()> {
+    const DIMS: usize = models::employees::SFACE_DIMS;
+    let rt = super::runtime();
+    let db_name = format!("ombor_bench_face_{}", std::process::id());
+    let mut target = base.clone();
+    target.owner.dbname(&db_name);
+    target.app.dbname(&db_name);
+    eprintln!("bench database {db_name} on {}", base.describe());
+    rt.block_on(target.migrate())?;
+    let (owner, conn) = rt.block_on(models::db::connect(&target.owner))?;
+    rt.spawn(conn);
+    let credential = models::password::new_credential("bench-password-1")?;
+    rt.block_on(models::bench::seed_catalogue(&owner, 1, &credential))?;
+
+    let mut x: u64 = 0x9E3779B97F4A7C15;
+    let mut unit = move || {
+        let v: Vec<f32> = (0..DIMS)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                (x >> 40) as f32 / (1u64 << 23) as f32 - 1.0
+            })
+            .collect();
+        let n = v.iter().map(|a| a * a).sum::<f32>().sqrt();
+        v.into_iter().map(|a| a / n).collect::<Vec<f32>>()
+    };
+    // A face: its centre; its templates and probes are the centre moved by noise (cosine ≈ 0.9).
+    let near = |c: &[f32], noise: Vec<f32>| -> Vec<f32> { c.iter().zip(&noise).map(|(a, b)| a + 0.48 * b).collect() };
+    let mut probes = Vec::new();
+    let t = Instant::now();
+    rt.block_on(owner.batch_execute("SET session_replication_role = replica"))?;
+    for i in 0..args.employees {
+        let centre = unit();
+        let data: Vec<f32> = (0..args.templates.max(1)).flat_map(|_| near(&centre, unit())).collect();
+        let id: i64 = rt
+            .block_on(owner.query_one("INSERT INTO employees (full_name) VALUES ($1) RETURNING id", &[&format!("Bench employee {i}")]))?
+            .get(0);
+        rt.block_on(owner.execute(
+            "INSERT INTO face_templates (employee_id, backend, dims, data, station) VALUES ($1, 'sface', $2, $3, 'bench')",
+            &[&id, &(DIMS as i32), &data],
+        ))?;
+        if probes.len() < args.samples / 2 {
+            probes.push((true, near(&centre, unit())));
+        }
+    }
+    rt.block_on(owner.batch_execute("SET session_replication_role = origin; UPDATE security_settings SET face_tries_per_minute = 600; ANALYZE"))?;
+    eprintln!("{} employees × {} templates stored in {:.1} s", args.employees, args.templates, t.elapsed().as_secs_f64());
+    while probes.len() < args.samples {
+        probes.push((false, unit()));
+    }
+
+    let pool = target.pool(2);
+    let settings = SessionSettings::from_config(config);
+    let auth = rt.block_on(session::login(&pool, &settings, "bench", "bench-password-1"))?;
+    let (mut genuine, mut stranger, mut accepted) = (Vec::new(), Vec::new(), 0);
+    rt.block_on(async {
+        let mut c = pool.get().await?;
+        for (known, probe) in &probes {
+            let t = Instant::now();
+            let tx = models::session::begin(&mut c, Some(&auth.token)).await?;
+            let v = models::employees::face_verify(&*tx, probe, "bench").await?;
+            tx.commit().await?;
+            let took = t.elapsed();
+            if *known {
+                accepted += v.is_some() as usize;
+                genuine.push(took);
+            } else {
+                stranger.push(took);
+            }
+        }
+        Ok::<_, anyhow::Error>(())
+    })?;
+    genuine.sort();
+    stranger.sort();
+    println!(
+        "face_verify bench: {} employees × {} templates × {DIMS} numbers ({} templates)",
+        args.employees,
+        args.templates,
+        args.employees * args.templates
+    );
+    for (what, s) in [("enrolled face", &genuine), ("stranger", &stranger)] {
+        if !s.is_empty() {
+            println!(
+                "{what:>13}: p50 {:.1} ms, p95 {:.1} ms, max {:.1} ms ({} calls)",
+                percentile(s, 0.5),
+                percentile(s, 0.95),
+                percentile(s, 1.0),
+                s.len()
+            );
+        }
+    }
+    println!("enrolled faces accepted: {accepted} of {}", genuine.len());
+    drop(pool);
+    rt.block_on(async {
+        let (c, _connection) = models::db::connect_maintenance(&base.owner).await?;
+        drop(owner);
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        c.batch_execute(&format!("DROP DATABASE IF EXISTS {db_name} WITH (FORCE)")).await?;
+        Ok::<_, anyhow::Error>(())
+    })?;
+    Ok(())
+}

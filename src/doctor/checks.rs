@@ -63,6 +63,7 @@ pub fn all(config: &Config, f: &Facts, lang: Language) -> Vec<Line> {
         free_disk(f, lang),
         session_timeout(config, lang),
         config_ranges(config, lang),
+        face_decision(config, db, lang),
         no_network(config, lang),
     ]
 }
@@ -868,6 +869,46 @@ fn config_ranges(config: &Config, lang: Language) -> Line {
             "Bring {keys} within the range shown, in the configuration file"
         ),
     )
+}
+
+/// Who decides a face: the database's threshold, replay limit, tries and validity (owner-only
+/// settings), beside this station's own pre-check; an LBPH station cannot confirm movements.
+fn face_decision(config: &Config, db: Option<&Connected>, lang: Language) -> Line {
+    let line = Line::new(
+        "security.face_check",
+        Group::Security,
+        false,
+        tr!(lang, "Yuzni baza tasdiqlaydi", "Лицо подтверждает база", "The database confirms faces"),
+    );
+    let Some(c) = db else {
+        let (d, h) = no_database(lang);
+        return line.fail(d, h);
+    };
+    let p = match &c.face_policy {
+        Ok(p) => p,
+        Err(e) => {
+            return line.fail(e.clone(), tr!(lang, "`ombor migrate` ni bajaring", "Выполните `ombor migrate`", "Run `ombor migrate`"))
+        }
+    };
+    let (t, r, n, m, own) = (p.threshold, p.replay_limit, p.tries_per_minute, p.validity_secs / 60, config.face.sface_threshold);
+    let detail = tr!(
+        lang,
+        "baza: chegara {t}, nusxa > {r}, daqiqada {n} urinish, {m} daqiqa; stansiya oldindan tekshiruvi {own}",
+        "база: порог {t}, копия > {r}, {n} попыток в минуту, {m} мин; предварительная проверка станции {own}",
+        "database: threshold {t}, copy > {r}, {n} tries a minute, {m} min; this station's pre-check {own}"
+    );
+    if config.face.backend == models::config::FaceBackend::Lbph {
+        return line.fail(
+            detail,
+            tr!(
+                lang,
+                "LBPH tovar harakatini tasdiqlay olmaydi: SFace modellarini o'rnating va face.backend = \"sface\" qiling",
+                "LBPH не подтверждает движения товара: установите модели SFace и задайте face.backend = \"sface\"",
+                "LBPH cannot confirm movements: install the SFace models and set face.backend = \"sface\""
+            ),
+        );
+    }
+    line.pass(detail)
 }
 
 fn no_network(config: &Config, lang: Language) -> Line {

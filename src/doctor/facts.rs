@@ -54,6 +54,8 @@ pub struct Connected {
     pub dump_rights: Result<models::backups::DumpRights, String>,
     /// A server reached with one login for both the program and its backups.
     pub single_login: bool,
+    /// What the database's face check decides with (V20's face_policy()).
+    pub face_policy: Result<models::employees::FacePolicy, String>,
 }
 
 pub enum Scan {
@@ -138,6 +140,7 @@ async fn database_and_scan(config: &Config, options: &Options) -> (DbFacts, Scan
                 kept: models::backups::kept_databases(&target).await.map_err(|e| e.to_string()),
                 dump_rights: models::backups::dump_rights(&target).await.map_err(|e| e.to_string()),
                 single_login: target.cluster.is_none() && target.app.get_user() == target.owner.get_user(),
+                face_policy: models::employees::face_policy(&client).await.map_err(text),
             };
             let scan = ask_for_scan(options, Some(&client)).await;
             (DbFacts::Connected(Box::new(connected)), scan)
