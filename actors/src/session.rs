@@ -306,6 +306,8 @@ impl Session {
 
     fn end(&mut self, reason: LogoutReason, ctx: &mut Context<Self>) {
         let Some(auth) = self.current.take() else { return };
+        // A face confirmation is the session's own (V25): the next login looks at the camera again.
+        self.verification = None;
         let pool = self.pool.clone();
         let station = self.settings.station.clone();
         ctx.spawn(

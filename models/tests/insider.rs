@@ -550,3 +550,44 @@ async fn face_tries_are_limited_per_user_even_in_parallel() {
     let other = db.session(Role::Operator).await;
     assert_eq!(verify_as(&db, Some(&other), &good).await.unwrap().map(|v| v.employee_id), Some(people[0].0));
 }
+
+/// face_verifications is readable by the application's role: an insider with psql and an
+/// operator's login of their own could find an employee's fresh confirmation and post in that
+/// employee's name. A confirmation is the session's own.
+#[tokio::test]
+async fn a_face_confirmation_posts_only_in_the_session_that_saw_the_face() {
+    let db = TestDb::new().await;
+    let admin = db.session(Role::Admin).await;
+    let at_the_kiosk = db.session(Role::Operator).await;
+    let insider = db.session(Role::Operator).await;
+    let mut noise = Noise(0x0dd_ba11_cafe_f00d);
+    let people = enrolled_pair(&db, &admin, &mut noise).await;
+    let (aziz, aziz_templates) = &people[0];
+    let product = add_product(&db, &admin, "FV2").await;
+    let v = verify_as(&db, Some(&at_the_kiosk), &perturbed(&aziz_templates[0], &mut noise, 0.9)).await.unwrap().expect("accepted");
+
+    // The insider's own session, and a new session of the very login that saw the face.
+    let owner = db.owner_client().await;
+    let kiosk_user: String = owner
+        .query_one("SELECT u.username FROM users u JOIN sessions s ON s.user_id = u.id WHERE s.token_hash = $1", &[&at_the_kiosk.hash()])
+        .await
+        .unwrap()
+        .get(0);
+    let next_session = db.log_in(&kiosk_user).await;
+    let before = everything_written(&db).await;
+    let mut c = db.pool.get().await.unwrap();
+    for (who, session) in [("another operator", &insider), ("the same login's next session", &next_session)] {
+        let tx = session::begin(&mut c, Some(session)).await.unwrap();
+        let e = movements::post(&*tx, &posting(product.id, MovementKind::In, "5", *aziz, v.id)).await.unwrap_err();
+        assert_eq!(e, Error::NoFaceVerification, "{who}");
+        drop(tx);
+    }
+    assert_eq!(everything_written(&db).await, before, "nothing was written");
+
+    // The session that saw the face posts, as often as its five minutes allow.
+    for qty in ["5", "2"] {
+        let tx = session::begin(&mut c, Some(&at_the_kiosk)).await.unwrap();
+        movements::post(&*tx, &posting(product.id, MovementKind::In, qty, *aziz, v.id)).await.unwrap();
+        tx.commit().await.unwrap();
+    }
+}

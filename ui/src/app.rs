@@ -800,6 +800,8 @@ impl Kiosk {
 
     fn logged_out(&mut self) {
         self.auth = None;
+        // The database takes a face confirmation only in the session that saw the face.
+        self.verification = None;
         self.pending = None;
         self.resume = None;
         self.face.cancel();

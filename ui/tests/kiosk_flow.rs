@@ -61,6 +61,19 @@ async fn scan_card_face_in_confirmation() {
     let Screen::Confirm(c) = &h.kiosk.screen else { panic!("saved without the face screen") };
     assert_eq!(c.product.stock, Decimal::from(17));
     assert_eq!(h.stock_of(p.id).await, Decimal::from(17));
+
+    // The confirmation ends with the session (the database takes it only in the session that
+    // saw the face): whoever logs in next looks at the camera again.
+    h.tap(h.t(Text::Done)).await;
+    h.send(Message::Logout).await;
+    assert!(h.kiosk.valid_verification().is_none(), "no face carried past the logout");
+    h.log_in(Role::Operator).await;
+    h.scan("QR-000123").await;
+    h.tap(h.t(Text::Out)).await;
+    h.tap("1").await;
+    h.tap(h.t(Text::Continue)).await;
+    assert!(matches!(h.kiosk.screen, Screen::Face(_)), "the next login is asked for a face");
+    assert_eq!(h.stock_of(p.id).await, Decimal::from(17));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

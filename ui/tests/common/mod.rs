@@ -181,7 +181,7 @@ impl Harness {
         p
     }
 
-    /// A user of `role` logged in through the Session actor, and the kiosk told so.
+    /// A user of `role` logged in through the Session actor (made the first time), and the kiosk told so.
     pub async fn log_in(&mut self, role: Role) -> AuthContext {
         let _ = self.db.session(Role::Admin).await; // makes the first admin if none
         let name = role.as_str().to_string();
@@ -200,7 +200,9 @@ impl Harness {
             .await
             .unwrap()
             .unwrap();
-        if role != Role::Admin {
+        let exists: bool =
+            self.db.owner_client().await.query_one("SELECT EXISTS (SELECT 1 FROM users WHERE username = $1)", &[&name]).await.unwrap().get(0);
+        if role != Role::Admin && !exists {
             handles
                 .session
                 .send(session::CreateUser {
@@ -212,7 +214,7 @@ impl Harness {
                 .await
                 .unwrap()
                 .unwrap();
-        } else {
+        } else if role == Role::Admin {
             self.send(Message::LoggedIn(Ok(admin.clone()))).await;
             return admin;
         }
