@@ -72,18 +72,25 @@ pub async fn login(pool: &Pool, s: &SessionSettings, username: &str, password: &
         return Err(Error::BadCredentials);
     }
     let client = pool.get().await?;
-    let (salt, params) = users::auth_salt(&**client, username).await?;
-    let pw = password.to_string();
-    let key = tokio::task::spawn_blocking(move || password::derive_key(&pw, &salt, params))
-        .await
-        .map_err(|e| Error::Database(format!("password check failed: {e}")))?
-        .ok_or(Error::BadCredentials)?;
-    let mut who = users::login(&**client, username, &key, &s.station, s.database_idle()).await?;
-    if who.is_none() {
-        // A user moved in from Django logs in with the old password once: the database checks
-        // it against the Django hash it keeps (V17) and takes a new credential in the same step.
-        who = legacy_login(&client, s, username, password).await?;
-    }
+    // A user moved in from Django logs in with the old password once: the database checks it
+    // against the Django hash it keeps (V17), counted like any login (V23), and takes a new
+    // credential. Until then their credential is the import's random one, which no password
+    // matches: only the Django hash is tried, so each try counts once.
+    let legacy = match users::id_by_name(&**client, username).await? {
+        Some(id) => users::legacy_pending(&**client, id).await?.is_some(),
+        None => false,
+    };
+    let who = if legacy {
+        legacy_login(&client, s, username, password).await?
+    } else {
+        let (salt, params) = users::auth_salt(&**client, username).await?;
+        let pw = password.to_string();
+        let key = tokio::task::spawn_blocking(move || password::derive_key(&pw, &salt, params))
+            .await
+            .map_err(|e| Error::Database(format!("password check failed: {e}")))?
+            .ok_or(Error::BadCredentials)?;
+        users::login(&**client, username, &key, &s.station, s.database_idle()).await?
+    };
     let Some(who) = who else {
         return Err(Error::BadCredentials);
     };
@@ -91,16 +98,16 @@ pub async fn login(pool: &Pool, s: &SessionSettings, username: &str, password: &
     Ok(AuthContext { token: who.token, user_id: who.user_id, username: who.username, role: who.role })
 }
 
+/// A migrated Django user's first login: counted and checked by the database like any login
+/// (V23's two steps, each committed on its own), then the usual login with the new credential.
 async fn legacy_login(client: &deadpool_postgres::Object, s: &SessionSettings, username: &str, password: &str) -> Result<Option<users::LoggedIn>, Error> {
-    let Some(user_id) = users::id_by_name(&***client, username).await? else { return Ok(None) };
-    if users::legacy_pending(&***client, user_id).await?.is_none() {
-        return Ok(None);
-    }
     let pw = password.to_string();
-    let new_hash = tokio::task::spawn_blocking(move || password::hash_existing(&pw))
+    // The old password may not meet today's rules for a new one: it is only being carried over.
+    let credential = tokio::task::spawn_blocking(move || password::existing_credential(&pw))
         .await
         .map_err(|e| Error::Database(format!("password hashing failed: {e}")))??;
-    if !users::legacy_login(&***client, user_id, password, &new_hash, &s.station).await? {
+    let attempt = users::legacy_attempt(&***client, username, password, &credential, &s.station).await?;
+    if !users::legacy_upgrade(&***client, &attempt).await? {
         return Ok(None);
     }
     let (salt, params) = users::auth_salt(&***client, username).await?;

@@ -70,16 +70,13 @@ impl std::fmt::Debug for LoginKey {
     }
 }
 
-/// An argon2id PHC string of a password someone already had (a migrated user's Django password,
-/// V17): only the length limit applies. The database turns it into a verifier (V12's trigger).
-pub fn hash_existing(password: &str) -> Result<String> {
-    use argon2::password_hash::{rand_core::OsRng, PasswordHasher, SaltString};
+/// The credential of a password someone already had (a migrated user's Django password, V17
+/// and V23): only the length limit applies, not today's rules for a new password.
+pub fn existing_credential(password: &str) -> Result<Credential> {
     if password.len() > MAX_PASSWORD_BYTES {
         return Err(Error::Invalid(format!("the password is longer than {MAX_PASSWORD_BYTES} bytes")));
     }
-    let argon2 = KdfParams::default().argon2().expect("the default parameters are valid");
-    let salt = SaltString::generate(&mut OsRng);
-    argon2.hash_password(password.as_bytes(), &salt).map(|h| h.to_string()).map_err(|e| Error::Invalid(e.to_string()))
+    credential_for(password)
 }
 
 pub fn check_new_password(password: &str) -> Result<()> {
@@ -112,6 +109,10 @@ pub fn verifier(key: &LoginKey) -> Vec<u8> {
 /// A new password's credential: a fresh random salt, the default parameters.
 pub fn new_credential(password: &str) -> Result<Credential> {
     check_new_password(password)?;
+    credential_for(password)
+}
+
+fn credential_for(password: &str) -> Result<Credential> {
     let mut salt = vec![0u8; SALT_BYTES];
     rand::rngs::OsRng.fill_bytes(&mut salt);
     let params = KdfParams::default();

@@ -48,11 +48,24 @@ pub async fn legacy_pending(c: &impl GenericClient, user_id: i64) -> Result<Opti
     Ok(c.query_one("SELECT auth_legacy_pending($1)", &[&user_id]).await?.get(0))
 }
 
-/// A migrated user's first login: the database checks `password` against the Django hash and,
-/// when it matches, stores `new_hash` (argon2id of the same password; V12's trigger makes it a
-/// verifier) and deletes the old one.
-pub async fn legacy_login(c: &impl GenericClient, user_id: i64, password: &str, new_hash: &str, station: &str) -> Result<bool> {
-    Ok(c.query_one("SELECT auth_legacy_login($1, $2, $3, $4)", &[&user_id, &password, &new_hash, &station]).await?.get(0))
+/// A migrated user's first login, step 1 (V23): the database counts the attempt against the
+/// same limits as any login, checks `password` against the Django hash (unless the account is
+/// locked) and answers only an attempt id. `credential` is the new argon2id credential made
+/// from the same password, applied in step 2 if it was right. Must commit before step 2.
+pub async fn legacy_attempt(c: &impl GenericClient, username: &str, password: &str, credential: &Credential, station: &str) -> Result<String> {
+    let p = credential.params;
+    Ok(c.query_one(
+        "SELECT auth_legacy_attempt($1, $2, $3, $4, $5, $6, $7, $8)",
+        &[&username, &password, &credential.salt, &p.m_cost, &p.t_cost, &p.p_cost, &credential.verifier, &station],
+    )
+    .await?
+    .get(0))
+}
+
+/// Step 2, in a later transaction: true when the password was right — the Django hash is gone
+/// and the new credential is in place (log in with it as usual). One answer for everything else.
+pub async fn legacy_upgrade(c: &impl GenericClient, attempt: &str) -> Result<bool> {
+    Ok(c.query_one("SELECT auth_legacy_upgrade($1)", &[&attempt]).await?.get(0))
 }
 
 /// Keeps the session alive; false if it had already ended or timed out.
