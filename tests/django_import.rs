@@ -229,6 +229,36 @@ async fn a_django_sqlite_database_comes_in_whole_once() {
     assert_eq!(again["applied"]["users_created"], 0);
     assert_eq!(s.count("SELECT count(*) FROM movements").await, movements);
     assert_eq!(std::fs::read(&file).unwrap(), before, "the source is never written");
+    assert!(!again["warnings"].to_string().contains("in the old system"), "the same stock: nothing to say: {}", again["warnings"]);
+
+    // The old system's stock changed afterwards without a movement: a re-run names the product
+    // and leaves our stock alone (no second opening balance).
+    let edited = dir.join("edited-stock.sqlite3");
+    std::fs::copy(&file, &edited).unwrap();
+    let (tovar, old_stock): (i64, f64) = {
+        let db = rusqlite::Connection::open(&edited).unwrap();
+        let row = db.query_row("SELECT tovar_id, miqdor FROM sklad_qoldiq ORDER BY tovar_id LIMIT 1", [], |r| Ok((r.get(0)?, r.get(1)?))).unwrap();
+        db.execute("UPDATE sklad_qoldiq SET miqdor = miqdor + 7 WHERE tovar_id = ?1", [row.0]).unwrap();
+        row
+    };
+    let stock_sql = format!(
+        "SELECT trim_scale(s.quantity)::text FROM stock s JOIN import_keys k ON k.entity = 'product' AND k.local_id = s.product_id WHERE k.source_id = '{tovar}'"
+    );
+    let stock_before: String = s.db.owner_client().await.query_one(&stock_sql, &[]).await.unwrap().get(0);
+    let (ok, drift, err) = s.import(edited.to_str().unwrap(), &[]);
+    assert!(ok, "{drift}
+{err}");
+    let notes: Vec<&Value> = drift["warnings"].as_array().unwrap().iter().filter(|w| w["message"].as_str().unwrap().contains("in the old system")).collect();
+    assert_eq!(notes.len(), 1, "{notes:?}");
+    assert_eq!((notes[0]["table"].as_str(), notes[0]["id"].as_str()), (Some("sklad_tovar"), Some(tovar.to_string().as_str())));
+    let message = notes[0]["message"].as_str().unwrap();
+    let (ours, theirs) = message.strip_prefix("stock ").and_then(|m| m.split_once(" here after this run, ")).expect(message);
+    let theirs: f64 = theirs.split(' ').next().unwrap().parse().unwrap();
+    let ours: f64 = ours.parse().unwrap();
+    assert!((theirs - (old_stock + 7.0)).abs() < 1e-9 && (ours - old_stock).abs() < 1e-9, "{message}");
+    assert_eq!(drift["applied"]["opening_balances"], 0);
+    let stock_after: String = s.db.owner_client().await.query_one(&stock_sql, &[]).await.unwrap().get(0);
+    assert_eq!(stock_after, stock_before, "our stock is left as it is");
 
     // The history shows the old movements as imported, with the old people's names.
     let (ok, out, err) = s.run(&["movement", "list", "--limit", "5000", "--json", "--user", "boss", "--password-stdin"], BOSS);

@@ -152,12 +152,15 @@ async fn django_import() {
     let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/django/generate.sh");
     let made = std::process::Command::new(&script).args(["sqlite", work.path().join("django").to_str().unwrap()]).status().unwrap();
     assert!(made.success(), "Django could not build the test database");
-    let stick = work.path().join("media/kassir/SKLAD_2024");
+    // A short, stable path in the pictures (the folder a stick is mounted in looks like this).
+    let media = std::env::temp_dir().join("ombor-screenshots").join("media");
+    let _ = std::fs::remove_dir_all(&media);
+    let stick = media.join("kassir/SKLAD_2024");
     std::fs::create_dir_all(&stick).unwrap();
     let file = stick.join("db.sqlite3");
     std::fs::copy(work.path().join("django/db.sqlite3"), &file).unwrap();
     std::fs::copy(&file, stick.join("eski-nusxa-2023.sqlite3")).unwrap();
-    let search = work.path().join("media").display().to_string();
+    let search = media.display().to_string();
     let mut h = Harness::new(move |c| {
         c.general.station = "ombor-1".into();
         c.import.search_dirs = vec![search];
