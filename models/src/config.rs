@@ -1,6 +1,7 @@
 //! The program's configuration: one TOML file, every key overridable by `OMBOR_<SECTION>_<KEY>`.
 //!
-//! Order: `--config PATH`, else the OS config dir's `ombor.toml`, else the built-in default
+//! Order: `--config PATH` (or `OMBOR_CONFIG`), else the OS config dir's `ombor.toml`, else
+//! `/etc/ombor-nazorat/ombor.toml` (the package's), else the built-in default
 //! (the same text as `config/ombor.toml`). Unknown keys and wrong types are errors that name the
 //! key and the line, because a silently ignored typo on a kiosk is found only when it hurts.
 //! Closed sets (locale, theme, face backend) are enums: a value outside them is refused with its
@@ -498,9 +499,18 @@ fn text_sets(text: &str, section: &str, key: &str) -> bool {
     toml::from_str::<toml::Table>(text).ok().and_then(|t| t.get(section)?.get(key).cloned()).is_some()
 }
 
-/// `$XDG_CONFIG_HOME/ombor-nazorat/ombor.toml` or the OS equivalent.
+/// The configuration the Debian package installs (a conffile).
+pub const SYSTEM_CONFIG: &str = "/etc/ombor-nazorat/ombor.toml";
+
+/// `$XDG_CONFIG_HOME/ombor-nazorat/ombor.toml` (or the OS equivalent) when it exists, else the
+/// package's `/etc/ombor-nazorat/ombor.toml` when that exists: `sudo -u ombor ombor ...` on an
+/// installed kiosk reads the same file as its units.
 pub fn default_config_path() -> Option<PathBuf> {
-    directories::ProjectDirs::from("uz", "Ombor", "ombor-nazorat").map(|d| d.config_dir().join("ombor.toml"))
+    let user = directories::ProjectDirs::from("uz", "Ombor", "ombor-nazorat").map(|d| d.config_dir().join("ombor.toml"));
+    match user {
+        Some(p) if p.exists() => Some(p),
+        other => Some(PathBuf::from(SYSTEM_CONFIG)).filter(|p| p.exists()).or(other),
+    }
 }
 
 /// `OMBOR_DATABASE_URL` → database.url, `OMBOR_DATA_DIR` → general.data_dir,

@@ -52,15 +52,50 @@ fn layout(args: &ServiceArgs, config_file: Option<&Path>) -> anyhow::Result<Layo
         .ok_or_else(|| anyhow::anyhow!("cannot tell the kiosk user: add --kiosk-user NAME"))?;
     let user = nix::unistd::User::from_name(&name).ok().flatten().ok_or_else(|| anyhow::anyhow!("no such OS user: {name}"))?;
     let home = if args.user_unit { me.map(|u| u.dir).unwrap_or_else(|| user.dir.clone()) } else { user.dir.clone() };
-    let program = std::env::current_exe()?;
+    let program = installed_program(std::env::current_exe()?);
     let config_file = config_file.map(|p| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf()));
     Ok(Layout { user_unit: args.user_unit, kiosk_user: name, home, display: args.display.clone(), program, config_file })
+}
+
+/// The binary the units start: never one inside cargo's target dir when an installed copy
+/// exists (/usr/bin from the package, /usr/local/bin by hand).
+fn installed_program(current: PathBuf) -> PathBuf {
+    if !in_cargo_target_dir(&current) {
+        return current;
+    }
+    ["/usr/bin/ombor", "/usr/local/bin/ombor"].into_iter().map(PathBuf::from).find(|p| p.exists()).unwrap_or(current)
+}
+
+fn in_cargo_target_dir(p: &Path) -> bool {
+    p.components().any(|c| c.as_os_str() == "target" || c.as_os_str().to_string_lossy().contains("target-"))
+        || p.parent().and_then(|d| d.file_name()).is_some_and(|n| n == "debug" || n == "release")
+}
+
+/// What `service install` refuses outside a dry run: a kiosk run as root, a binary inside
+/// cargo's target dir.
+fn refuse_unsafe(layout: &Layout) -> anyhow::Result<()> {
+    if !layout.user_unit && layout.kiosk_user == "root" {
+        anyhow::bail!(
+            "the kiosk must not run as root: give --kiosk-user the account of the kiosk's graphical session (or install the Debian package, whose units run as the `ombor` user)"
+        );
+    }
+    if in_cargo_target_dir(&layout.program) {
+        anyhow::bail!(
+            "{} is inside cargo's target dir, which a rebuild replaces: install it first (sudo install -m 0755 {} /usr/local/bin/ombor) or use the Debian package",
+            layout.program.display(),
+            layout.program.display()
+        );
+    }
+    Ok(())
 }
 
 pub fn run(config: &Config, config_file: Option<&Path>, action: ServiceAction) -> anyhow::Result<()> {
     match action {
         ServiceAction::Install(args) => {
             let layout = layout(&args, config_file)?;
+            if !args.dry_run {
+                refuse_unsafe(&layout)?;
+            }
             let written = service::install(config, &layout, args.dry_run, args.out.as_deref())?;
             let files: Vec<String> = written.iter().map(|(p, _)| p.display().to_string()).collect();
             super::print(args.json, &serde_json::json!({"written": files, "enabled": !args.dry_run}), || {
@@ -97,4 +132,31 @@ pub fn run(config: &Config, config_file: Option<&Path>, action: ServiceAction) -
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn layout(user: &str, program: &str) -> Layout {
+        Layout {
+            user_unit: false,
+            kiosk_user: user.into(),
+            home: "/home/x".into(),
+            display: ":0".into(),
+            program: program.into(),
+            config_file: None,
+        }
+    }
+
+    #[test]
+    fn units_never_run_the_kiosk_as_root_or_from_cargos_target_dir() {
+        assert!(refuse_unsafe(&layout("kiosk", "/usr/local/bin/ombor")).is_ok());
+        let e = refuse_unsafe(&layout("root", "/usr/local/bin/ombor")).unwrap_err().to_string();
+        assert!(e.contains("must not run as root"), "{e}");
+        for p in ["/home/dev/ombor/target/release/ombor", "/root/.cache/ombor-target/debug/ombor", "/root/.cache/target-x/release/ombor"] {
+            let e = refuse_unsafe(&layout("kiosk", p)).unwrap_err().to_string();
+            assert!(e.contains("cargo's target dir"), "{p}: {e}");
+        }
+    }
 }

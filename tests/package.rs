@@ -1,0 +1,203 @@
+//! The Debian package: built with cargo-deb from the test build's own binary
+//! (`scripts/build-deb.sh --profile dev --no-build`), then its contents, its control fields,
+//! its maintainer scripts and units checked, and installed, removed and purged in a throwaway
+//! root (`dpkg --root DIR --force-script-chrootless`: the scripts honour $DPKG_ROOT).
+//! Skipped with the reason printed when cargo-deb is not installed (scripts/setup.sh --test
+//! installs it).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn have(program: &str) -> bool {
+    Command::new("sh").args(["-c", &format!("command -v {program}")]).output().is_ok_and(|o| o.status.success())
+}
+
+fn cargo_deb_installed() -> bool {
+    let home = std::env::var("HOME").unwrap_or_default();
+    have("cargo-deb") || Path::new(&home).join(".cargo/bin/cargo-deb").exists()
+}
+
+fn run(cmd: &mut Command) -> String {
+    let out = cmd.output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
+    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned());
+    assert!(out.status.success(), "{cmd:?} failed:\n{stdout}\n{stderr}");
+    stdout + &stderr
+}
+
+/// The cargo target dir this test binary was built in (…/target/debug/ombor → …/target).
+fn target_dir() -> PathBuf {
+    Path::new(env!("CARGO_BIN_EXE_ombor")).parent().unwrap().parent().unwrap().to_path_buf()
+}
+
+fn build_deb(out: &Path) -> PathBuf {
+    let home = std::env::var("HOME").unwrap_or_default();
+    let path = format!("{home}/.cargo/bin:{}", std::env::var("PATH").unwrap_or_default());
+    run(Command::new("scripts/build-deb.sh")
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("CARGO_TARGET_DIR", target_dir())
+        .env("PATH", path)
+        .args(["--profile", "dev", "--no-build", "--fast", "-Z", "gz", "--no-strip", "--no-separate-debug-symbols", "-o"])
+        .arg(out));
+    let debs: Vec<PathBuf> = std::fs::read_dir(out).unwrap().flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|e| e == "deb")).collect();
+    assert_eq!(debs.len(), 1, "{debs:?}");
+    let name = debs[0].file_name().unwrap().to_string_lossy().into_owned();
+    assert!(name.starts_with("ombor-nazorat_") && name.ends_with("_amd64.deb"), "{name}");
+    debs[0].clone()
+}
+
+#[test]
+fn the_package_installs_an_unprivileged_kiosk_and_purge_keeps_the_data() {
+    if !cargo_deb_installed() {
+        eprintln!("skipped: cargo-deb is not installed (scripts/setup.sh --test installs it: cargo install cargo-deb --locked)");
+        return;
+    }
+    let work = tempfile::tempdir().unwrap();
+    let deb = build_deb(work.path());
+
+    // The layout.
+    let contents = run(Command::new("dpkg-deb").arg("--contents").arg(&deb));
+    for want in [
+        "./usr/bin/ombor",
+        "./etc/ombor-nazorat/ombor.toml",
+        "./lib/systemd/system/ombor-kiosk.service",
+        "./lib/systemd/system/ombor-db.service",
+        "./usr/share/ombor-nazorat/models/centerface.onnx",
+        "./usr/share/ombor-nazorat/models/face_recognition_sface_2021dec.onnx",
+        "./usr/share/doc/ombor-nazorat/install.md",
+        "./usr/share/doc/ombor-nazorat/THIRD_PARTY_NOTICES.md",
+    ] {
+        assert!(contents.lines().any(|l| l.ends_with(want)), "{want} in the package:\n{contents}");
+    }
+    assert!(contents.lines().any(|l| l.starts_with("-rwxr-xr-x") && l.ends_with("./usr/bin/ombor")), "{contents}");
+    assert!(!contents.contains("target/"), "nothing of cargo's target dir: {contents}");
+
+    // Control fields and conffiles.
+    let field = |f: &str| run(Command::new("dpkg-deb").arg("--field").arg(&deb).arg(f)).trim().to_string();
+    assert_eq!(field("Package"), "ombor-nazorat");
+    assert_eq!(field("Architecture"), "amd64");
+    assert!(field("Depends").contains("postgresql"), "{}", field("Depends"));
+    assert!(field("Recommends").contains("cage") && field("Recommends").contains("xwayland"), "{}", field("Recommends"));
+    let control = work.path().join("control");
+    run(Command::new("dpkg-deb").arg("--control").arg(&deb).arg(&control));
+    let conffiles = std::fs::read_to_string(control.join("conffiles")).unwrap();
+    assert!(conffiles.lines().any(|l| l == "/etc/ombor-nazorat/ombor.toml"), "{conffiles}");
+    for script in ["postinst", "prerm", "postrm"] {
+        run(Command::new("sh").arg("-n").arg(control.join(script)));
+    }
+
+    // The installed configuration is the documented one with the package's paths, and loads.
+    let files = work.path().join("files");
+    run(Command::new("dpkg-deb").arg("-x").arg(&deb).arg(&files));
+    let toml = std::fs::read_to_string(files.join("etc/ombor-nazorat/ombor.toml")).unwrap();
+    assert!(toml.contains("data_dir = \"/var/lib/ombor-nazorat\"") && toml.contains("models_dir = \"/usr/share/ombor-nazorat/models\""));
+    run(Command::new(env!("CARGO_BIN_EXE_ombor")).args(["config", "show", "--config"]).arg(files.join("etc/ombor-nazorat/ombor.toml")));
+
+    // The units: an unprivileged user, cage on tty1, /usr/bin/ombor — never root, never a
+    // display of someone else, never cargo's target dir.
+    let kiosk = std::fs::read_to_string(files.join("lib/systemd/system/ombor-kiosk.service")).unwrap();
+    let db = std::fs::read_to_string(files.join("lib/systemd/system/ombor-db.service")).unwrap();
+    for want in ["User=ombor", "PAMName=login", "TTYPath=/dev/tty1", "ExecStart=/usr/bin/cage -d -s -- /usr/bin/ombor run", "Conflicts=getty@tty1.service"] {
+        assert!(kiosk.contains(want), "{want} in\n{kiosk}");
+    }
+    for want in ["User=ombor", "ExecStart=/usr/bin/ombor db start", "Environment=OMBOR_CONFIG=/etc/ombor-nazorat/ombor.toml"] {
+        assert!(db.contains(want), "{want} in\n{db}");
+    }
+    for unit in [&kiosk, &db] {
+        assert!(!unit.contains("DISPLAY=") && !unit.contains("XAUTHORITY") && !unit.contains("User=root"), "{unit}");
+    }
+
+    if !nix::unistd::geteuid().is_root() {
+        eprintln!("skipped the throwaway-root installation: it needs root (dpkg --root, chown)");
+        return;
+    }
+    let root = work.path().join("root");
+    install_remove_purge(&root, &deb);
+}
+
+/// A throwaway root with just what dpkg and useradd need: the dpkg database and the host's
+/// account files.
+fn throwaway_root(root: &Path) {
+    for d in ["var/lib/dpkg/info", "var/lib/dpkg/updates", "var/lib/dpkg/triggers", "etc", "usr/bin", "var/lib"] {
+        std::fs::create_dir_all(root.join(d)).unwrap();
+    }
+    std::fs::write(root.join("var/lib/dpkg/status"), "").unwrap();
+    std::fs::write(root.join("var/lib/dpkg/available"), "").unwrap();
+    for f in ["passwd", "group", "shadow", "gshadow", "login.defs"] {
+        if Path::new("/etc").join(f).exists() {
+            std::fs::copy(Path::new("/etc").join(f), root.join("etc").join(f)).unwrap();
+        }
+    }
+    // The host may already have an `ombor` user (an installed package): start without it.
+    for f in ["passwd", "group", "shadow", "gshadow"] {
+        let p = root.join("etc").join(f);
+        if let Ok(text) = std::fs::read_to_string(&p) {
+            let kept: String = text.lines().filter(|l| !l.starts_with("ombor:")).map(|l| format!("{l}\n")).collect();
+            std::fs::write(&p, kept).unwrap();
+        }
+    }
+}
+
+fn dpkg(root: &Path, args: &[&str], extra_env: &[(&str, &str)]) -> String {
+    let mut c = Command::new("dpkg");
+    c.arg(format!("--root={}", root.display()))
+        .args(["--force-script-chrootless", "--force-depends", "--force-not-root", "--log=/dev/null"])
+        .args(args)
+        .env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin");
+    for (k, v) in extra_env {
+        c.env(k, v);
+    }
+    run(&mut c)
+}
+
+fn install_remove_purge(root: &Path, deb: &Path) {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    throwaway_root(root);
+    let deb = deb.to_str().unwrap();
+    dpkg(root, &["-i", deb], &[]);
+    assert!(root.join("usr/bin/ombor").exists());
+    let passwd = std::fs::read_to_string(root.join("etc/passwd")).unwrap();
+    let entry = passwd.lines().find(|l| l.starts_with("ombor:")).unwrap_or_else(|| panic!("no ombor user:\n{passwd}"));
+    let fields: Vec<&str> = entry.split(':').collect();
+    let uid: u32 = fields[2].parse().unwrap();
+    assert!(uid > 0 && uid < 1000, "a system user: {entry}");
+    assert_eq!((fields[5], fields[6]), ("/var/lib/ombor-nazorat", "/usr/sbin/nologin"), "{entry}");
+    let data = root.join("var/lib/ombor-nazorat");
+    let meta = std::fs::metadata(&data).unwrap();
+    assert_eq!((meta.permissions().mode() & 0o777, meta.uid()), (0o750, uid), "data dir 0750, owned by ombor");
+    let wants = root.join("etc/systemd/system/graphical.target.wants/ombor-kiosk.service");
+    let db_wants = root.join("etc/systemd/system/multi-user.target.wants/ombor-db.service");
+    if Path::new("/usr/bin/systemctl").exists() || Path::new("/bin/systemctl").exists() {
+        assert!(std::fs::symlink_metadata(&wants).is_ok() && std::fs::symlink_metadata(&db_wants).is_ok(), "both units enabled");
+    }
+
+    // The units as installed, checked by systemd itself inside the root (cage may not be
+    // installed here: a stand-in only for the check).
+    if !root.join("usr/bin/cage").exists() {
+        std::fs::write(root.join("usr/bin/cage"), "#!/bin/sh\n").unwrap();
+        std::fs::set_permissions(root.join("usr/bin/cage"), std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let out = Command::new("systemd-analyze")
+        .arg(format!("--root={}", root.display()))
+        .args(["verify", "ombor-kiosk.service", "ombor-db.service"])
+        .output()
+        .expect("systemd-analyze (package systemd)");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let ours: Vec<&str> = stderr.lines().filter(|l| l.contains("ombor-")).collect();
+    assert!(out.status.success() && ours.is_empty(), "systemd-analyze verify:\n{stderr}");
+
+    // Data the program made stays through remove and purge.
+    std::fs::write(data.join("model.yml"), "numbers").unwrap();
+    dpkg(root, &["-r", "ombor-nazorat"], &[]);
+    assert!(!root.join("usr/bin/ombor").exists(), "the program is removed");
+    assert!(root.join("etc/ombor-nazorat/ombor.toml").exists(), "remove keeps the configuration");
+    assert!(std::fs::symlink_metadata(&wants).is_err(), "remove disables the kiosk unit");
+    dpkg(root, &["--purge", "ombor-nazorat"], &[]);
+    assert!(!root.join("etc/ombor-nazorat").exists(), "purge removes the configuration");
+    assert!(data.join("model.yml").exists(), "purge keeps the data unless asked");
+
+    // Asked: OMBOR_PURGE_DATA=yes removes the data and the user too.
+    dpkg(root, &["-i", deb], &[]);
+    dpkg(root, &["--purge", "ombor-nazorat"], &[("OMBOR_PURGE_DATA", "yes")]);
+    assert!(!data.exists(), "OMBOR_PURGE_DATA=yes purges the data");
+    assert!(!std::fs::read_to_string(root.join("etc/passwd")).unwrap().contains("ombor:"), "and the user");
+}
