@@ -49,9 +49,9 @@ fn a_made_up_command_is_caught() {
 #[test]
 fn the_extractor_reads_code_blocks_and_backticks_only() {
     let text = "Plain ombor doctorr prose is not a command.\n`ombor_nazorat` and `ombor.toml` are not either.\n\
-                ```sh\nombor db status|start|stop  # comment\n$CARGO_TARGET_DIR/release/ombor run\n```\n`ombor labels --out x.pdf`";
+                ```sh\nombor db status|start|stop  # comment\n$CARGO_TARGET_DIR/release/ombor run\nsudo -u ombor ombor doctor\n```\n`ombor labels --out x.pdf`";
     let found: Vec<String> = commands_in(text).into_iter().map(|w| w.join(" ")).collect();
-    assert_eq!(found, ["db status", "db start", "db stop", "labels --out x.pdf"]);
+    assert_eq!(found, ["db status", "db start", "db stop", "doctor", "labels --out x.pdf"]);
 }
 
 fn words(s: &str) -> Vec<String> {
@@ -77,7 +77,9 @@ fn commands_in(markdown: &str) -> Vec<Vec<String>> {
     let mut commands = Vec::new();
     for snippet in code {
         let tokens: Vec<&str> = snippet.split_whitespace().collect();
-        for (i, _) in tokens.iter().enumerate().filter(|(_, t)| **t == "ombor") {
+        // `sudo -u ombor ombor doctor`: the first `ombor` is the system user, not the program.
+        let is_user_name = |i: usize| i > 0 && matches!(tokens[i - 1], "-u" | "--user" | "-g" | "--group");
+        for (i, _) in tokens.iter().enumerate().filter(|(i, t)| **t == "ombor" && !is_user_name(*i)) {
             let rest: Vec<&str> = tokens[i + 1..].iter().take_while(|t| !matches!(**t, "&&" | "||" | ";" | "|")).copied().collect();
             // Expand `status|start|stop` in the first word-like positions.
             let mut variants: Vec<Vec<String>> = vec![Vec::new()];
