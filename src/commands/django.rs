@@ -93,7 +93,7 @@ fn text(r: &ImportReport, secs: f64) -> String {
     if !r.must_get_new_password.is_empty() {
         s += &format!(
             "users who must get a new password from an admin (ombor user passwd): {}\n",
-            r.must_get_new_password.join(", ")
+            r.must_get_new_password.iter().map(|u| u.described()).collect::<Vec<_>>().join(", ")
         );
     }
     if r.is_refused() {

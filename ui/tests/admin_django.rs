@@ -148,6 +148,10 @@ async fn an_admin_imports_a_django_database_from_a_usb_stick_and_watches_it_to_t
     assert!(imported.contains("soniyada import qilindi"), "{imported}");
     let must_enrol = text_containing(&h, "Xodim Aliyev A.").expect("who must enrol again");
     assert!(must_enrol.contains("Yuzini qaytadan"), "{must_enrol}");
+    // Who needs a new password: the names, in the screen's language, no English left in.
+    let new_password = text_containing(&h, "eski_argon").expect("who needs a new password");
+    assert!(new_password.contains("yangi parol") && new_password.contains("eski_argon, yangi"), "{new_password}");
+    assert!(!new_password.contains("hash") && !new_password.contains("usable"), "{new_password}");
     assert!(h.shows(h.t(Text::Done)));
 
     assert_eq!(count(&h, "SELECT count(*) FROM products").await, expected["products"].as_i64().unwrap(), "Django's products are here");

@@ -38,9 +38,29 @@ pub struct ImportReport {
     /// Employees who must enrol their face again (no face model can be carried over).
     pub must_enrol: Vec<String>,
     /// Users whose Django hash cannot be verified here: an admin gives them a new password.
-    pub must_get_new_password: Vec<String>,
+    pub must_get_new_password: Vec<UnverifiableUser>,
     /// What the database did (import_apply's summary); None for a dry run that was refused.
     pub applied: Option<serde_json::Value>,
+}
+
+/// A user whose old hash this station cannot check (a hasher Django ships but we do not verify,
+/// or Django's "no usable password").
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct UnverifiableUser {
+    pub username: String,
+    /// The hasher named in the old hash; `!` for no usable password.
+    pub hasher: String,
+}
+
+impl UnverifiableUser {
+    /// For the CLI, in English like its other lines: `name (argon2 hash)`.
+    pub fn described(&self) -> String {
+        if self.hasher == "!" {
+            format!("{} (no usable password)", self.username)
+        } else {
+            format!("{} ({} hash)", self.username, self.hasher)
+        }
+    }
 }
 
 impl ImportReport {
@@ -111,7 +131,7 @@ pub async fn import(
         .users
         .iter()
         .filter(|u| u.legacy.is_none() && !known.has("user", &u.source_id) && !known.existing_users.contains(&u.username.to_lowercase()))
-        .map(|u| format!("{} ({})", u.username, if u.hasher == "!" { "no usable password".to_string() } else { format!("{} hash", u.hasher) }))
+        .map(|u| UnverifiableUser { username: u.username.clone(), hasher: u.hasher.clone() })
         .collect();
     if !d.problems.is_empty() {
         report.guesses = std::mem::take(&mut d.guesses);

@@ -372,7 +372,8 @@ fn people<'a>(lang: Language, mut list: iced::widget::Column<'a, Message>, repor
         list = list.push(container(text(trf(lang, Text::DjMustEnrol, &[("names", &names)])).size(theme::SMALL)).padding(10).style(container::warning));
     }
     if !report.must_get_new_password.is_empty() {
-        let names = report.must_get_new_password.join(", ");
+        // Names only: the CLI's "(argon2 hash)" detail is English and means nothing at the counter.
+        let names = report.must_get_new_password.iter().map(|u| u.username.as_str()).collect::<Vec<_>>().join(", ");
         list = list.push(
             container(text(trf(lang, Text::DjNewPassword, &[("names", &names)])).size(theme::SMALL)).padding(10).style(container::warning),
         );
