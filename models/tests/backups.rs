@@ -4,7 +4,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use models::backups::{self, BackupError, BackupOptions, BackupProblem};
+use models::backups::{self, BackupError, BackupOptions, BackupProblem, BackupStatus};
 use models::testing::{TestDb, TEST_STATION};
 
 fn options(dir: &Path, face_model: &Path) -> BackupOptions {
@@ -205,7 +205,7 @@ async fn an_older_pg_dump_is_refused_naming_both_versions() {
     // The failure is on record for the kiosk and the audit log.
     let c = db.pool.get().await.unwrap();
     let runs = backups::runs(&**c, 10).await.unwrap();
-    assert_eq!(runs[0].status, "failed");
+    assert_eq!(runs[0].status, BackupStatus::Failed);
     assert!(runs[0].error.as_deref().unwrap().contains("9.6.24"));
     assert_eq!(runs[0].problem, Some(BackupProblem::ClientMissing), "the kind the kiosk words in its language");
     let audit: i64 = c.query_one("SELECT count(*) FROM audit_log WHERE action = 'backup.failed'", &[]).await.unwrap().get(0);
@@ -245,14 +245,14 @@ async fn unwritable_or_full_folder_is_a_clear_error_and_nothing_is_deleted() {
     assert_eq!(files_in(&opts.dir), existing);
 
     let c = db.pool.get().await.unwrap();
-    let runs: Vec<(String, Option<BackupProblem>)> =
+    let runs: Vec<(BackupStatus, Option<BackupProblem>)> =
         backups::runs(&**c, 10).await.unwrap().into_iter().map(|r| (r.status, r.problem)).collect();
     assert_eq!(
         runs,
         vec![
-            ("failed".into(), Some(BackupProblem::FolderNotWritable)),
-            ("failed".into(), Some(BackupProblem::NotEnoughSpace)),
-            ("ok".into(), None)
+            (BackupStatus::Failed, Some(BackupProblem::FolderNotWritable)),
+            (BackupStatus::Failed, Some(BackupProblem::NotEnoughSpace)),
+            (BackupStatus::Ok, None)
         ]
     );
 }
@@ -287,7 +287,7 @@ async fn a_disk_that_fills_up_during_the_dump_is_recorded_as_a_full_disk() {
     );
     let c = db.pool.get().await.unwrap();
     let run = backups::runs(&**c, 1).await.unwrap().remove(0);
-    assert_eq!((run.status.as_str(), run.problem), ("failed", Some(BackupProblem::NotEnoughSpace)));
+    assert_eq!((run.status, run.problem), (BackupStatus::Failed, Some(BackupProblem::NotEnoughSpace)));
     assert!(run.error.unwrap().contains("No space left on device"));
 }
 
@@ -399,7 +399,7 @@ async fn a_backup_gives_up_on_a_lock_and_the_failure_is_recorded() {
     assert!(files_in(&opts.dir).iter().all(|f| !f.ends_with(".sql")), "{:?}", files_in(&opts.dir));
     let c = db.pool.get().await.unwrap();
     let run = backups::runs(&**c, 1).await.unwrap().remove(0);
-    assert_eq!((run.status.as_str(), run.problem), ("failed", Some(BackupProblem::DatabaseLocked)));
+    assert_eq!((run.status, run.problem), (BackupStatus::Failed, Some(BackupProblem::DatabaseLocked)));
     assert!(run.error.unwrap().contains("lock timeout"));
     drop(tx);
 
@@ -442,7 +442,7 @@ async fn a_pg_dump_that_stops_early_but_exits_0_is_no_backup_and_the_good_ones_s
     assert_eq!(files_in(&opts.dir), good_files, "the earlier good backup stays; nothing of the cut one is left");
     let c = db.pool.get().await.unwrap();
     let runs = backups::runs(&**c, 2).await.unwrap();
-    assert_eq!((runs[0].status.as_str(), runs[0].problem), ("failed", Some(BackupProblem::IncompleteDump)));
+    assert_eq!((runs[0].status, runs[0].problem), (BackupStatus::Failed, Some(BackupProblem::IncompleteDump)));
     assert_eq!(runs[1].file, good.file);
 
     // A doubtful dump left in the folder (no checksum, no manifest), newer than the good one,

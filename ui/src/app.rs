@@ -848,7 +848,7 @@ impl Kiosk {
         if let Health::Down(why) = &self.status.database {
             page = page.push(banner(trf(lang, Text::DatabaseDown, &[("reason", &problem_text(lang, why))]), container::danger));
         }
-        if let Some(Some(failed)) = self.latest_backup.as_ref().map(|b| b.as_ref().filter(|r| r.status != "ok")) {
+        if let Some(Some(failed)) = self.latest_backup.as_ref().map(|b| b.as_ref().filter(|r| !r.is_ok())) {
             let reason = failed_backup_reason(lang, failed);
             page = page.push(banner(trf(lang, Text::BackupFailedBanner, &[("reason", &reason)]), container::warning));
         }

@@ -77,7 +77,7 @@ fn failed_backup() -> models::backups::BackupRecord {
         id: 1,
         started_at: now,
         finished_at: now,
-        status: "failed".into(),
+        status: models::backups::BackupStatus::Failed,
         file: None,
         bytes: None,
         sha256: None,

@@ -297,14 +297,41 @@ impl BackupOptions {
     }
 }
 
+/// A run's outcome, as the `backups` table's CHECK allows it (`ok` or `failed`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BackupStatus {
+    Ok,
+    Failed,
+}
+
+impl BackupStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BackupStatus::Ok => "ok",
+            BackupStatus::Failed => "failed",
+        }
+    }
+
+    /// The table allows only these two; anything else is read as a failure, never as a good run.
+    fn from_db(s: &str) -> BackupStatus {
+        if s == "ok" { BackupStatus::Ok } else { BackupStatus::Failed }
+    }
+}
+
+impl std::fmt::Display for BackupStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(self.as_str())
+    }
+}
+
 /// One run as the `backups` table holds it, plus what happened to files around it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct BackupRecord {
     pub id: i64,
     pub started_at: DateTime<Utc>,
     pub finished_at: DateTime<Utc>,
-    /// "ok" or "failed".
-    pub status: String,
+    pub status: BackupStatus,
     pub file: Option<String>,
     pub bytes: Option<i64>,
     pub sha256: Option<String>,
@@ -325,7 +352,7 @@ pub struct BackupRecord {
 
 impl BackupRecord {
     pub fn is_ok(&self) -> bool {
-        self.status == "ok"
+        self.status == BackupStatus::Ok
     }
 
     fn from_row(r: &tokio_postgres::Row) -> BackupRecord {
@@ -333,7 +360,7 @@ impl BackupRecord {
             id: r.get("id"),
             started_at: r.get("started_at"),
             finished_at: r.get("finished_at"),
-            status: r.get("status"),
+            status: BackupStatus::from_db(r.get("status")),
             file: r.get("file"),
             bytes: r.get("bytes"),
             sha256: r.get("sha256"),

@@ -8,7 +8,7 @@ use tokio_postgres::GenericClient;
 
 use super::dump::Dumped;
 use super::election::Turn;
-use super::{BackupError, BackupOptions, BackupRecord, MAIN_TABLES};
+use super::{BackupError, BackupOptions, BackupRecord, BackupStatus, MAIN_TABLES};
 use crate::db::{connect, connect_database, Target};
 use crate::session::SessionToken;
 
@@ -109,8 +109,8 @@ async fn record_on(
         tx.execute("SELECT set_config('ombor.session', $1, true)", &[&token.as_hex()]).await?;
     }
     let (status, error, problem) = match outcome {
-        Ok(_) => ("ok", None, None),
-        Err(e) => ("failed", Some(e.to_string()), Some(e.problem().code())),
+        Ok(_) => (BackupStatus::Ok.as_str(), None, None),
+        Err(e) => (BackupStatus::Failed.as_str(), Some(e.to_string()), Some(e.problem().code())),
     };
     let m = outcome.as_ref().ok();
     let manifest = m.map(|d| serde_json::to_value(&d.manifest).expect("serialisable"));

@@ -238,7 +238,7 @@ impl Backups {
         }
         for r in &self.rows {
             let when = format::date_time(lang, r.finished_at);
-            let state = if r.status == "ok" {
+            let state = if r.is_ok() {
                 trf(lang, Text::BackupOkAt, &[("when", &when)])
             } else {
                 trf(lang, Text::BackupFailedAt, &[("when", &when)])
@@ -277,7 +277,7 @@ pub fn summary(lang: Language, latest: Option<&BackupRecord>) -> String {
         None => tr(lang, Text::BackupNone).to_string(),
         Some(r) => {
             let when = format::date_time(lang, r.finished_at);
-            let key = if r.status == "ok" { Text::BackupOkAt } else { Text::BackupFailedAt };
+            let key = if r.is_ok() { Text::BackupOkAt } else { Text::BackupFailedAt };
             trf(lang, key, &[("when", &when)])
         }
     }
