@@ -172,6 +172,8 @@ fn install_remove_purge(root: &Path, deb: &Path) {
     let data = root.join("var/lib/ombor-nazorat");
     let meta = std::fs::metadata(&data).unwrap();
     assert_eq!((meta.permissions().mode() & 0o777, meta.uid()), (0o750, uid), "data dir 0750, owned by ombor");
+    let backups = std::fs::metadata(data.join("backups")).unwrap();
+    assert_eq!((backups.permissions().mode() & 0o777, backups.uid()), (0o700, uid), "backup folder 0700, owned by ombor");
     let wants = root.join("etc/systemd/system/graphical.target.wants/ombor-kiosk.service");
     let db_wants = root.join("etc/systemd/system/multi-user.target.wants/ombor-db.service");
     if Path::new("/usr/bin/systemctl").exists() || Path::new("/bin/systemctl").exists() {
