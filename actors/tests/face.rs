@@ -34,24 +34,40 @@ fn first_five(dir: &Path, photos: &[PathBuf]) -> PathBuf {
 }
 
 fn image_files_under(dir: &Path) -> Vec<PathBuf> {
+    use std::os::unix::fs::MetadataExt;
+    let Ok(top) = std::fs::metadata(dir) else { return Vec::new() };
     let mut found = Vec::new();
-    let Ok(entries) = std::fs::read_dir(dir) else { return found };
+    walk_images(dir, top.dev(), &mut found);
+    found
+}
+
+/// Stays on `dev`'s filesystem: a proc or a /dev mounted somewhere under /tmp (a chroot) holds
+/// "regular" files such as kmsg whose read never returns.
+fn walk_images(dir: &Path, dev: u64, found: &mut Vec<PathBuf>) {
+    use std::io::Read;
+    use std::os::unix::fs::MetadataExt;
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
     for e in entries.flatten() {
         let p = e.path();
         // Other programs' files in /tmp may vanish while we walk: not ours, not a finding.
         let Ok(meta) = std::fs::symlink_metadata(&p) else { continue };
+        if meta.dev() != dev {
+            continue;
+        }
         if meta.is_dir() {
-            found.extend(image_files_under(&p));
+            walk_images(&p, dev, found);
         } else if meta.is_file() {
             let ext = p.extension().map(|e| e.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
-            let bytes = std::fs::read(&p).unwrap_or_default();
+            // The magic bytes are enough: no need to read whole files of other programs.
+            let mut head = [0u8; 8];
+            let n = std::fs::File::open(&p).and_then(|mut f| f.read(&mut head)).unwrap_or(0);
+            let bytes = &head[..n];
             let magic = bytes.starts_with(&[0xff, 0xd8]) || bytes.starts_with(b"\x89PNG") || bytes.starts_with(b"BM");
             if magic || ["jpg", "jpeg", "png", "bmp", "ppm", "pgm", "webp", "tif", "tiff"].contains(&ext.as_str()) {
                 found.push(p);
             }
         }
     }
-    found
 }
 
 #[test]
