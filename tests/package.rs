@@ -65,6 +65,8 @@ fn the_package_installs_an_unprivileged_kiosk_and_purge_keeps_the_data() {
         "./usr/share/ombor-nazorat/models/face_recognition_sface_2021dec.onnx",
         "./usr/share/doc/ombor-nazorat/install.md",
         "./usr/share/doc/ombor-nazorat/THIRD_PARTY_NOTICES.md",
+        "./usr/share/doc/ombor-nazorat/copyright",
+        "./usr/share/doc/ombor-nazorat/changelog.Debian.gz",
     ] {
         assert!(contents.lines().any(|l| l.ends_with(want)), "{want} in the package:\n{contents}");
     }
@@ -88,6 +90,12 @@ fn the_package_installs_an_unprivileged_kiosk_and_purge_keeps_the_data() {
     // The installed configuration is the documented one with the package's paths, and loads.
     let files = work.path().join("files");
     run(Command::new("dpkg-deb").arg("-x").arg(&deb).arg(&files));
+    // The changelog names the package's version (a version bump without an entry is caught).
+    let changelog = run(Command::new("zcat").arg(files.join("usr/share/doc/ombor-nazorat/changelog.Debian.gz")));
+    let version = field("Version");
+    assert!(changelog.starts_with(&format!("ombor-nazorat ({version}) ")), "changelog.Debian for {version}:\n{changelog}");
+    let copyright = std::fs::read_to_string(files.join("usr/share/doc/ombor-nazorat/copyright")).unwrap();
+    assert!(copyright.starts_with("Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/"), "{copyright}");
     let toml = std::fs::read_to_string(files.join("etc/ombor-nazorat/ombor.toml")).unwrap();
     assert!(toml.contains("data_dir = \"/var/lib/ombor-nazorat\"") && toml.contains("models_dir = \"/usr/share/ombor-nazorat/models\""));
     run(Command::new(env!("CARGO_BIN_EXE_ombor")).args(["config", "show", "--config"]).arg(files.join("etc/ombor-nazorat/ombor.toml")));
