@@ -184,9 +184,8 @@ fn install_remove_purge(root: &Path, deb: &Path) {
     assert_eq!((backups.permissions().mode() & 0o777, backups.uid()), (0o700, uid), "backup folder 0700, owned by ombor");
     let wants = root.join("etc/systemd/system/graphical.target.wants/ombor-kiosk.service");
     let db_wants = root.join("etc/systemd/system/multi-user.target.wants/ombor-db.service");
-    if Path::new("/usr/bin/systemctl").exists() || Path::new("/bin/systemctl").exists() {
-        assert!(std::fs::symlink_metadata(&wants).is_ok() && std::fs::symlink_metadata(&db_wants).is_ok(), "both units enabled");
-    }
+    assert!(have("deb-systemd-helper"), "deb-systemd-helper (package init-system-helpers)");
+    assert!(std::fs::symlink_metadata(&wants).is_ok() && std::fs::symlink_metadata(&db_wants).is_ok(), "both units enabled");
 
     // The units as installed, checked by systemd itself inside the root: the referenced units
     // and the ExecStart binaries are looked up there (/usr/bin/ombor is the package's; cage, a
@@ -211,14 +210,31 @@ fn install_remove_purge(root: &Path, deb: &Path) {
     assert!(!ok && stderr.contains("ombor-broken.service") && stderr.contains("bogus"), "a broken unit is reported:\n{stderr}");
     std::fs::remove_file(&broken).unwrap();
 
+    // An admin who turned the kiosk off keeps it off through an upgrade (here: the same
+    // package installed again, which runs postinst with the old version).
+    run(Command::new("systemctl").arg(format!("--root={}", root.display())).args(["disable", "ombor-kiosk.service"]));
+    assert!(std::fs::symlink_metadata(&wants).is_err());
+    dpkg(root, &["-i", deb], &[]);
+    assert!(std::fs::symlink_metadata(&wants).is_err(), "the kiosk stays disabled after an upgrade");
+    assert!(std::fs::symlink_metadata(&db_wants).is_ok(), "the database unit stays enabled");
+    run(Command::new("systemctl").arg(format!("--root={}", root.display())).args(["enable", "ombor-kiosk.service"]));
+
     // Data the program made stays through remove and purge.
     std::fs::write(data.join("model.yml"), "numbers").unwrap();
     dpkg(root, &["-r", "ombor-nazorat"], &[]);
     assert!(!root.join("usr/bin/ombor").exists(), "the program is removed");
     assert!(root.join("etc/ombor-nazorat/ombor.toml").exists(), "remove keeps the configuration");
-    assert!(std::fs::symlink_metadata(&wants).is_err(), "remove disables the kiosk unit");
+    // As debhelper's scripts do: remove masks the units, purge forgets them.
+    let mask = |unit: &str| std::fs::read_link(root.join("etc/systemd/system").join(unit)).ok();
+    for unit in ["ombor-kiosk.service", "ombor-db.service"] {
+        assert_eq!(mask(unit), Some(PathBuf::from("/dev/null")), "remove masks {unit}");
+    }
     dpkg(root, &["--purge", "ombor-nazorat"], &[]);
     assert!(!root.join("etc/ombor-nazorat").exists(), "purge removes the configuration");
+    for unit in ["ombor-kiosk.service", "ombor-db.service"] {
+        assert_eq!(mask(unit), None, "purge unmasks {unit}");
+    }
+    assert!(std::fs::symlink_metadata(&wants).is_err() && std::fs::symlink_metadata(&db_wants).is_err(), "purge removes the enabled links");
     assert!(data.join("model.yml").exists(), "purge keeps the data unless asked");
 
     // Asked: OMBOR_PURGE_DATA=yes removes the data and the user too.
