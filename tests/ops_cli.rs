@@ -208,6 +208,10 @@ fn doctor_passes_on_a_healthy_installation_and_names_each_broken_precondition() 
     let (ok, r) = k.doctor(&[("OMBOR_CAMERA_SOURCE", "/dev/video77")]);
     assert!(!ok);
     assert_failed_with_hint(&r, "face.camera");
+    // The reason in the user's language, as the kiosk says it (it was the camera actor's English).
+    let out = k.cmd(&["doctor", "--non-interactive", "--json", "--lang", "ru"]).env("OMBOR_CAMERA_SOURCE", "/dev/video77").output().unwrap();
+    let detail = line(&json(&out), "face.camera")["detail"].as_str().unwrap().to_string();
+    assert_eq!(detail, "«/dev/video77»: нет камеры /dev/video77 (не подключена или занята другой программой)");
 
     std::fs::rename(k.path().join("model.yml"), k.path().join("model.yml.away")).unwrap();
     let (ok, r) = k.doctor(&[]);

@@ -152,7 +152,7 @@ impl Source {
 
     fn describe(&self) -> String {
         match self {
-            Source::Device(i) => format!("camera /dev/video{i}"),
+            Source::Device(i) => format!("/dev/video{i}"),
             Source::Path(p) => p.clone(),
         }
     }
@@ -186,15 +186,17 @@ fn open(source: &Source, width: u32, height: u32) -> Result<videoio::VideoCaptur
     Ok(cap)
 }
 
-/// Opens `source`, reads one frame and returns its size: for `ombor doctor`.
-pub fn probe(source: &str) -> Result<(u32, u32), String> {
-    let src = Source::parse(source).map_err(|e| e.to_string())?;
+/// Opens `source`, reads one frame and returns its size: for `ombor doctor`, which words the
+/// problem in the user's language like the kiosk does.
+pub fn probe(source: &str) -> Result<(u32, u32), CameraProblem> {
+    let src = Source::parse(source)?;
     let config = models::Config::default();
-    let mut cap = open(&src, config.camera.width, config.camera.height).map_err(|e| e.to_string())?;
+    let mut cap = open(&src, config.camera.width, config.camera.height)?;
     let mut frame = Mat::default();
-    let ok = cap.read(&mut frame).map_err(|e| e.message)?;
+    let failed = |detail: String| CameraProblem::Failed { at: src.describe(), detail };
+    let ok = cap.read(&mut frame).map_err(|e| failed(e.message))?;
     if !ok || frame.empty() {
-        return Err(format!("{} opened but gave no picture", src.describe()));
+        return Err(failed("opened but gave no picture".into()));
     }
     Ok((frame.cols() as u32, frame.rows() as u32))
 }

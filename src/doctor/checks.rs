@@ -384,7 +384,10 @@ fn camera(f: &Facts, lang: Language) -> Line {
             "{source} opens, {width}×{height}"
         )),
         CameraFacts::Missing { source, reason } => line.fail(
-            tr!(lang, "«{source}»: {reason}", "«{source}»: {reason}", "“{source}”: {reason}"),
+            {
+                let reason = ui::i18n::camera_problem_text(lang, reason);
+                tr!(lang, "«{source}»: {reason}", "«{source}»: {reason}", "“{source}”: {reason}")
+            },
             tr!(
                 lang,
                 "Kamerani ulang yoki camera.source ni to'g'rilang (masalan \"0\" yoki \"/dev/video0\")",

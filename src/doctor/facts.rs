@@ -73,7 +73,7 @@ pub enum CameraFacts {
     },
     Missing {
         source: String,
-        reason: String,
+        reason: actors::camera::CameraProblem,
     },
 }
 
