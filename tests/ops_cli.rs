@@ -187,6 +187,8 @@ fn doctor_passes_on_a_healthy_installation_and_names_each_broken_precondition() 
     let (ok, r) = k.doctor(&[("OMBOR_BACKUP_DIR", "/nonexistent/ombor-backups")]);
     assert!(!ok && r["ok"] == false);
     assert_failed_with_hint(&r, "backup.dir");
+    let out = k.cmd(&["doctor", "--non-interactive", "--json", "--lang", "uz"]).env("OMBOR_BACKUP_DIR", "/nonexistent/ombor-backups").output().unwrap();
+    assert_eq!(line(&json(&out), "backup.dir")["detail"], "/nonexistent/ombor-backups — bunday papka yo'q", "in the user's language");
 
     let stale = tempfile::tempdir().unwrap();
     write_backup(stale.path(), "20200101_020000");

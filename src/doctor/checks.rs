@@ -7,7 +7,7 @@ use chrono::Local;
 use models::Config;
 use ui::i18n::Language;
 
-use super::facts::{CameraFacts, Connected, DbFacts, Facts, Scan};
+use super::facts::{CameraFacts, Connected, DbFacts, Facts, NotWritable, Scan};
 use super::{Group, Line};
 
 /// Three translations of one sentence; each may use `{variables}` in scope.
@@ -89,13 +89,25 @@ fn data_dir_writable(config: &Config, f: &Facts, lang: Language) -> Line {
     match &f.data_dir_writable {
         Ok(()) => line.pass(tr!(lang, "{dir} — yozish mumkin", "{dir} — запись возможна", "{dir} — writable")),
         Err(e) => line.fail(
-            e.clone(),
+            not_writable(lang, &dir, e),
             tr!(
                 lang,
                 "Papkani yarating yoki general.data_dir ni o'zgartiring",
                 "Создайте папку или измените general.data_dir",
                 "Create the folder or change general.data_dir"
             ),
+        ),
+    }
+}
+
+fn not_writable(lang: Language, dir: &str, why: &NotWritable) -> String {
+    match why {
+        NotWritable::Missing => tr!(lang, "{dir} — bunday papka yo'q", "{dir} — такой папки нет", "{dir} does not exist"),
+        NotWritable::Refused(os) => tr!(
+            lang,
+            "{dir} ga yozib bo'lmadi (tizim javobi: {os})",
+            "в {dir} нельзя записать (ответ системы: {os})",
+            "{dir} cannot be written (the system said: {os})"
         ),
     }
 }
@@ -510,7 +522,7 @@ fn backup_dir_writable(f: &Facts, lang: Language) -> Line {
     match &f.backups.writable {
         Ok(()) => line.pass(tr!(lang, "{dir} — yozish mumkin", "{dir} — запись возможна", "{dir} — writable")),
         Err(e) => line.fail(
-            e.clone(),
+            not_writable(lang, &dir, e),
             tr!(
                 lang,
                 "Papkani yarating (mkdir -p {dir}) yoki backup.dir ni o'zgartiring",

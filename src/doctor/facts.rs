@@ -25,7 +25,7 @@ pub struct Facts {
     pub backups: BackupFacts,
     pub host: HostFacts,
     pub autostart: Option<PathBuf>,
-    pub data_dir_writable: Result<(), String>,
+    pub data_dir_writable: Result<(), NotWritable>,
     pub sqlite_files: Vec<PathBuf>,
 }
 
@@ -79,7 +79,7 @@ pub enum CameraFacts {
 
 pub struct BackupFacts {
     pub dir: PathBuf,
-    pub writable: Result<(), String>,
+    pub writable: Result<(), NotWritable>,
     /// The newest dump whose .sha256 matches, and when it was taken.
     pub newest_good: Option<(String, DateTime<Local>)>,
     /// Dumps newer than the newest good one that have no or a wrong checksum.
@@ -217,12 +217,20 @@ fn camera(config: &Config) -> CameraFacts {
     }
 }
 
-pub fn writable(dir: &Path) -> Result<(), String> {
+/// Why a folder cannot take our files: the checks word it in the user's language.
+#[derive(Debug, Clone)]
+pub enum NotWritable {
+    Missing,
+    /// The operating system refused a test file; its own message.
+    Refused(String),
+}
+
+pub fn writable(dir: &Path) -> Result<(), NotWritable> {
     if !dir.is_dir() {
-        return Err(format!("{} does not exist", dir.display()));
+        return Err(NotWritable::Missing);
     }
     let probe = dir.join(format!(".ombor-doctor-{}", std::process::id()));
-    std::fs::write(&probe, b"ok").map_err(|e| format!("{}: {e}", dir.display()))?;
+    std::fs::write(&probe, b"ok").map_err(|e| NotWritable::Refused(e.to_string()))?;
     let _ = std::fs::remove_file(&probe);
     Ok(())
 }
