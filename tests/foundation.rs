@@ -106,6 +106,7 @@ fn a_socket_held_by_another_server_is_explained() {
     std::fs::write(&lock, format!("{}\n{}\n", holder.id(), data.path().display())).unwrap();
     let err = run_err(ombor().args(["db", "start"]).env("OMBOR_DATA_DIR", data.path()));
     let _ = holder.kill();
+    let _ = holder.wait();
     assert!(err.contains("already in use"), "{err}");
     std::fs::remove_file(&lock).unwrap();
     assert!(postgres_processes_under(data.path()).is_empty());

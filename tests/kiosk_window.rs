@@ -49,7 +49,7 @@ fn text_map(data: &std::path::Path) -> Vec<(u32, u32, String)> {
 fn tap_text(x: &XDisplay, data: &std::path::Path, label: &str) {
     let deadline = std::time::Instant::now() + Duration::from_secs(20);
     loop {
-        if let Some((cx, cy, _)) = text_map(data).into_iter().filter(|(_, _, t)| t == label).last() {
+        if let Some((cx, cy, _)) = text_map(data).into_iter().rfind(|(_, _, t)| t == label) {
             x.tap(cx, cy);
             std::thread::sleep(Duration::from_millis(250));
             return;

@@ -82,7 +82,7 @@ impl PgBinaries {
                 Some(PgBinaries { dir, major })
             })
             .collect();
-        found.sort_by(|a, b| b.major.cmp(&a.major));
+        found.sort_by_key(|f| std::cmp::Reverse(f.major));
         found.dedup();
         found
     }

@@ -252,7 +252,7 @@ fn backups(dir: &Path) -> BackupFacts {
             Some((backup_time(&name)?, name))
         })
         .collect();
-    dumps.sort_by(|a, b| b.0.cmp(&a.0));
+    dumps.sort_by_key(|d| std::cmp::Reverse(d.0));
     for (taken, name) in dumps {
         if checksum_matches(&dir.join(&name)) {
             facts.newest_good = Some((name, taken));

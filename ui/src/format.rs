@@ -85,6 +85,11 @@ pub fn countdown(left: std::time::Duration) -> String {
     format!("{}:{:02}", secs / 60, secs % 60)
 }
 
+/// A file's size as the Backups tab shows it: "0.1 MB".
+pub fn megabytes(bytes: f64) -> String {
+    format!("{:.1} MB", bytes / 1_048_576.0)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -100,9 +105,4 @@ mod tests {
         assert_eq!(quantity(Language::Russian, Decimal::from(5), "pcs"), "5 шт.");
         assert_eq!(countdown(std::time::Duration::from_secs(245)), "4:05");
     }
-}
-
-/// A file's size as the Backups tab shows it: "0.1 MB".
-pub fn megabytes(bytes: f64) -> String {
-    format!("{:.1} MB", bytes / 1_048_576.0)
 }

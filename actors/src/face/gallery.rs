@@ -99,7 +99,7 @@ impl Gallery {
     fn write_to(&self, tmp: &Path) -> Result<(), String> {
         let fail = |e: opencv::Error| format!("{}: {}", tmp.display(), e.message);
         let mode = opencv::core::FileStorage_Mode::WRITE as i32 | opencv::core::FileStorage_Mode::BASE64 as i32;
-        let mut fs = FileStorage::new(&tmp, mode, "").map_err(fail)?;
+        let mut fs = FileStorage::new(tmp, mode, "").map_err(fail)?;
         fs.write_i32("format_version", 1).map_err(fail)?;
         for (backend, by_id) in &self.templates {
             for (id, rows) in by_id {

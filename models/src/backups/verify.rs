@@ -69,7 +69,7 @@ pub fn list_files(dir: &Path, check: bool) -> Vec<BackupFile> {
             })
         })
         .collect();
-    out.sort_by(|a, b| b.taken_at.cmp(&a.taken_at));
+    out.sort_by_key(|d| std::cmp::Reverse(d.taken_at));
     out
 }
 
