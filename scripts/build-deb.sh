@@ -42,6 +42,9 @@ done
 # Verifies what is there (and fetches what is missing or wrong).
 scripts/fetch-face-models.sh "$stage/models"
 
+# The manual page, from the CLI's own help (clap_mangen).
+"$dir/ombor" manpage | gzip -9n > "$stage/ombor.1.gz"
+
 # The installed configuration: the documented default with the package's paths.
 sed -e 's|^data_dir = ""$|data_dir = "/var/lib/ombor-nazorat"|' \
     -e 's|^models_dir = ""$|models_dir = "/usr/share/ombor-nazorat/models"|' \

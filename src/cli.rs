@@ -110,6 +110,9 @@ pub enum Command {
     Demo(crate::commands::demo::DemoArgs),
     /// Zip config (secrets masked), logs, doctor report and versions for support — never face data or dumps.
     SupportBundle(crate::commands::support::SupportArgs),
+    /// The manual page (troff) on standard output; the package installs it as ombor(1).
+    #[command(hide = true)]
+    Manpage,
     /// The audit log: logins, user changes, reversals, backups (admin).
     Audit {
         #[arg(long, value_parser = crate::commands::ledger::parse_time)]

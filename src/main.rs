@@ -27,6 +27,11 @@ fn main() {
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
+    // Before the configuration: the package build writes it with no installation around.
+    if matches!(cli.command, Some(Command::Manpage)) {
+        clap_mangen::Man::new(<Cli as clap::CommandFactory>::command()).render(&mut std::io::stdout().lock())?;
+        return Ok(());
+    }
     // The checklist shows values outside their allowed range as failed lines; every other
     // command refuses to start with them.
     let (config, source) = if matches!(cli.command, Some(Command::Doctor { .. })) {
@@ -69,6 +74,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Doctor { non_interactive, json, lang } => commands::doctor::run(&config, non_interactive, json, lang.as_deref()),
         Command::Labels(args) => commands::labels::run(&Db::open(&config)?, args),
         Command::Demo(args) => commands::demo::run(&Db::open(&config)?, args),
+        Command::Manpage => unreachable!("written before the configuration is loaded"),
         Command::SupportBundle(args) => commands::support::run(&config, source.as_deref(), args),
         Command::Audit { from, to, limit, login, json } => commands::ledger::audit(&Db::open(&config)?, from, to, limit, &login, json),
     }

@@ -67,6 +67,7 @@ fn the_package_installs_an_unprivileged_kiosk_and_purge_keeps_the_data() {
         "./usr/share/doc/ombor-nazorat/THIRD_PARTY_NOTICES.md",
         "./usr/share/doc/ombor-nazorat/copyright",
         "./usr/share/doc/ombor-nazorat/changelog.Debian.gz",
+        "./usr/share/man/man1/ombor.1.gz",
     ] {
         assert!(contents.lines().any(|l| l.ends_with(want)), "{want} in the package:\n{contents}");
     }
@@ -94,6 +95,8 @@ fn the_package_installs_an_unprivileged_kiosk_and_purge_keeps_the_data() {
     let changelog = run(Command::new("zcat").arg(files.join("usr/share/doc/ombor-nazorat/changelog.Debian.gz")));
     let version = field("Version");
     assert!(changelog.starts_with(&format!("ombor-nazorat ({version}) ")), "changelog.Debian for {version}:\n{changelog}");
+    let man = run(Command::new("zcat").arg(files.join("usr/share/man/man1/ombor.1.gz")));
+    assert!(man.contains(".TH ombor 1") && man.contains("migrate") && man.contains("doctor"), "ombor(1):\n{man}");
     let copyright = std::fs::read_to_string(files.join("usr/share/doc/ombor-nazorat/copyright")).unwrap();
     assert!(copyright.starts_with("Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/"), "{copyright}");
     let toml = std::fs::read_to_string(files.join("etc/ombor-nazorat/ombor.toml")).unwrap();
