@@ -56,3 +56,31 @@ pub async fn append_movements(owner: &Client, count: i64, products: i64, employe
         .await?;
     Ok(())
 }
+
+/// One active employee per entry of `templates` (each entry: that employee's SFace templates of
+/// `dims` numbers, one after another), then face tries unlimited enough for a bench and fresh
+/// planner statistics.
+pub async fn seed_face_templates(owner: &Client, templates: &[Vec<f32>], dims: i32) -> Result<()> {
+    owner.batch_execute("SET session_replication_role = replica").await?;
+    for (i, data) in templates.iter().enumerate() {
+        let id: i64 =
+            owner.query_one("INSERT INTO employees (full_name) VALUES ($1) RETURNING id", &[&format!("Bench employee {i}")]).await?.get(0);
+        owner
+            .execute(
+                "INSERT INTO face_templates (employee_id, backend, dims, data, station) VALUES ($1, 'sface', $2, $3, 'bench')",
+                &[&id, &dims, data],
+            )
+            .await?;
+    }
+    owner.batch_execute("SET session_replication_role = origin; UPDATE security_settings SET face_tries_per_minute = 600; ANALYZE").await?;
+    Ok(())
+}
+
+/// Drops a bench database once the run's own connections are gone (`name` is the bench's own,
+/// `ombor_bench_…`).
+pub async fn drop_database(owner: &tokio_postgres::Config, name: &str) -> std::result::Result<(), crate::db::DbError> {
+    let (c, _connection) = crate::db::connect_maintenance(owner).await?;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    c.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await?;
+    Ok(())
+}

@@ -43,6 +43,18 @@ fn percentile(sorted: &[Duration], p: f64) -> f64 {
     sorted[i].as_secs_f64() * 1000.0
 }
 
+/// A migrated database of the bench's own (`<prefix>_<pid>`) on the configured server: its
+/// target and name. `models::bench::drop_database` removes it afterwards.
+fn fresh_database(rt: &tokio::runtime::Runtime, base: &Target, prefix: &str) -> anyhow::Result<(Target, String)> {
+    let db_name = format!("{prefix}_{}", std::process::id());
+    let mut target = base.clone();
+    target.owner.dbname(&db_name);
+    target.app.dbname(&db_name);
+    eprintln!("bench database {db_name} on {}", base.describe());
+    rt.block_on(target.migrate())?;
+    Ok((target, db_name))
+}
+
 pub fn ledger(config: &Config, args: LedgerBench) -> anyhow::Result<()> {
     let base = Target::from_config(config)?;
     let cluster = base.start_cluster()?;
@@ -53,12 +65,7 @@ pub fn ledger(config: &Config, args: LedgerBench) -> anyhow::Result<()> {
 
 fn run(config: &Config, base: &Target, args: &LedgerBench) -> anyhow::Result<()> {
     let rt = super::runtime();
-    let db_name = format!("ombor_bench_{}", std::process::id());
-    let mut target = base.clone();
-    target.owner.dbname(&db_name);
-    target.app.dbname(&db_name);
-    eprintln!("bench database {db_name} on {}", base.describe());
-    rt.block_on(target.migrate())?;
+    let (target, db_name) = fresh_database(&rt, base, "ombor_bench")?;
     let (owner, conn) = rt.block_on(models::db::connect(&target.owner))?;
     rt.spawn(conn);
 
@@ -214,14 +221,9 @@ fn run(config: &Config, base: &Target, args: &LedgerBench) -> anyhow::Result<()>
         Err(e) => println!("pgbench: not measured ({e})"),
     }
     drop(pool);
+    drop(owner);
     if !args.keep {
-        rt.block_on(async {
-            let (c, _connection) = models::db::connect_maintenance(&base.owner).await?;
-            drop(owner);
-            tokio::time::sleep(Duration::from_millis(300)).await;
-            c.batch_execute(&format!("DROP DATABASE IF EXISTS {db_name} WITH (FORCE)")).await?;
-            Ok::<_, anyhow::Error>(())
-        })?;
+        rt.block_on(models::bench::drop_database(&base.owner, &db_name))?;
     }
     Ok(())
 }
@@ -288,12 +290,7 @@ pub fn import(config: &Config, args: ImportBench) -> anyhow::Result<()> {
 
 fn run_import(config: &Config, base: &Target, args: &ImportBench) -> anyhow::Result<()> {
     let rt = super::runtime();
-    let db_name = format!("ombor_bench_import_{}", std::process::id());
-    let mut target = base.clone();
-    target.owner.dbname(&db_name);
-    target.app.dbname(&db_name);
-    eprintln!("bench database {db_name} on {}", base.describe());
-    rt.block_on(target.migrate())?;
+    let (target, db_name) = fresh_database(&rt, base, "ombor_bench_import")?;
     let file = std::env::temp_dir().join(format!("ombor-bench-django-{}.sqlite3", std::process::id()));
     let t = Instant::now();
     models::django::synthetic::write(&file, args.products, args.movements)?;
@@ -336,12 +333,7 @@ fn run_import(config: &Config, base: &Target, args: &ImportBench) -> anyhow::Res
     drop(pool);
     if !args.keep {
         let _ = std::fs::remove_file(&file);
-        rt.block_on(async {
-            let (c, _connection) = models::db::connect_maintenance(&base.owner).await?;
-            tokio::time::sleep(Duration::from_millis(300)).await;
-            c.batch_execute(&format!("DROP DATABASE IF EXISTS {db_name} WITH (FORCE)")).await?;
-            Ok::<_, anyhow::Error>(())
-        })?;
+        rt.block_on(models::bench::drop_database(&base.owner, &db_name))?;
     }
     Ok(())
 }
@@ -372,12 +364,7 @@ pub fn face_verify(config: &Config, args: FaceVerifyBench) -> anyhow::Result<()>
 fn run_face_verify(config: &Config, base: &Target, args: &FaceVerifyBench) -> anyhow::Result<()> {
     const DIMS: usize = models::employees::SFACE_DIMS;
     let rt = super::runtime();
-    let db_name = format!("ombor_bench_face_{}", std::process::id());
-    let mut target = base.clone();
-    target.owner.dbname(&db_name);
-    target.app.dbname(&db_name);
-    eprintln!("bench database {db_name} on {}", base.describe());
-    rt.block_on(target.migrate())?;
+    let (target, db_name) = fresh_database(&rt, base, "ombor_bench_face")?;
     let (owner, conn) = rt.block_on(models::db::connect(&target.owner))?;
     rt.spawn(conn);
     let credential = models::password::new_credential("bench-password-1")?;
@@ -399,23 +386,16 @@ fn run_face_verify(config: &Config, base: &Target, args: &FaceVerifyBench) -> an
     // A face: its centre; its templates and probes are the centre moved by noise (cosine ≈ 0.9).
     let near = |c: &[f32], noise: Vec<f32>| -> Vec<f32> { c.iter().zip(&noise).map(|(a, b)| a + 0.48 * b).collect() };
     let mut probes = Vec::new();
-    let t = Instant::now();
-    rt.block_on(owner.batch_execute("SET session_replication_role = replica"))?;
-    for i in 0..args.employees {
+    let mut templates = Vec::with_capacity(args.employees);
+    for _ in 0..args.employees {
         let centre = unit();
-        let data: Vec<f32> = (0..args.templates.max(1)).flat_map(|_| near(&centre, unit())).collect();
-        let id: i64 = rt
-            .block_on(owner.query_one("INSERT INTO employees (full_name) VALUES ($1) RETURNING id", &[&format!("Bench employee {i}")]))?
-            .get(0);
-        rt.block_on(owner.execute(
-            "INSERT INTO face_templates (employee_id, backend, dims, data, station) VALUES ($1, 'sface', $2, $3, 'bench')",
-            &[&id, &(DIMS as i32), &data],
-        ))?;
+        templates.push((0..args.templates.max(1)).flat_map(|_| near(&centre, unit())).collect::<Vec<f32>>());
         if probes.len() < args.samples / 2 {
             probes.push((true, near(&centre, unit())));
         }
     }
-    rt.block_on(owner.batch_execute("SET session_replication_role = origin; UPDATE security_settings SET face_tries_per_minute = 600; ANALYZE"))?;
+    let t = Instant::now();
+    rt.block_on(models::bench::seed_face_templates(&owner, &templates, DIMS as i32))?;
     eprintln!("{} employees × {} templates stored in {:.1} s", args.employees, args.templates, t.elapsed().as_secs_f64());
     while probes.len() < args.samples {
         probes.push((false, unit()));
@@ -463,12 +443,7 @@ fn run_face_verify(config: &Config, base: &Target, args: &FaceVerifyBench) -> an
     }
     println!("enrolled faces accepted: {accepted} of {}", genuine.len());
     drop(pool);
-    rt.block_on(async {
-        let (c, _connection) = models::db::connect_maintenance(&base.owner).await?;
-        drop(owner);
-        tokio::time::sleep(Duration::from_millis(300)).await;
-        c.batch_execute(&format!("DROP DATABASE IF EXISTS {db_name} WITH (FORCE)")).await?;
-        Ok::<_, anyhow::Error>(())
-    })?;
+    drop(owner);
+    rt.block_on(models::bench::drop_database(&base.owner, &db_name))?;
     Ok(())
 }
