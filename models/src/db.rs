@@ -179,13 +179,7 @@ async fn migrate_on(client: &mut tokio_postgres::Client) -> Result<MigrationRepo
 /// For a login that may not migrate: the schema must already be this program's.
 async fn check_schema(client: &tokio_postgres::Client) -> Result<MigrationReport, DbError> {
     let user: String = client.query_one("SELECT current_user::text", &[]).await?.get(0);
-    let current = client
-        .query_opt("SELECT max(version)::bigint FROM refinery_schema_history", &[])
-        .await
-        .ok()
-        .flatten()
-        .and_then(|r| r.get::<_, Option<i64>>(0))
-        .unwrap_or(0) as u32;
+    let current = crate::health::applied_migration(client).await.unwrap_or(0);
     let latest = latest_migration();
     if current < latest {
         return Err(DbError::NotMigrated { user, current, latest });
@@ -318,13 +312,7 @@ pub async fn probe(cfg: &tokio_postgres::Config) -> Result<(String, Option<u32>)
     let (client, conn) = connect(cfg).await?;
     let h = tokio::spawn(conn);
     let version: String = client.query_one("SHOW server_version", &[]).await?.get(0);
-    let migration = client
-        .query_opt("SELECT max(version)::bigint FROM refinery_schema_history", &[])
-        .await
-        .ok()
-        .flatten()
-        .and_then(|r| r.get::<_, Option<i64>>(0))
-        .map(|v| v as u32);
+    let migration = crate::health::applied_migration(&client).await;
     drop(client);
     let _ = h.await;
     Ok((version, migration))
